@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { resolveAdminToken } from './admin-token.js';
+import type { Config } from './config.js';
+import { createDatabase } from './db/database.js';
+import { assertDeploymentMatches } from './db/deployment-settings.js';
+import { type Engine, externalEngine, startEmbeddedEngine } from './db/engine.js';
+import { migrateToLatest } from './db/migrator.js';
+import { seedDemoTenant } from './demo/seed-demo.js';
+import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
+import { startUniversalSentenceEncoder } from './embeddings/universal-sentence-encoder.provider.js';
+import { createServer } from './server.js';
+import type { ServiceDeps } from './service-deps.js';
+
+export type App = {
+  yoga: ReturnType<typeof createServer>;
+  deps: ServiceDeps;
+  engine: Engine;
+  adminToken: string;
+  close(): Promise<void>;
+};
+
+type Log = (message: string) => void;
+
+/**
+ * Wires a running Narwhal from configuration: engine, pool, migrations, embedder, server.
+ * main.ts, tests and benchmarks all start the application through here.
+ */
+export async function startApp(
+  config: Config,
+  options: { embedder?: EmbeddingProvider; log?: Log; logError?: (error: unknown) => void } = {},
+): Promise<App> {
+  const log = options.log ?? (() => {});
+  const admin = await resolveAdminToken(config);
+  const engine = config.databaseUrl
+    ? externalEngine(config.databaseUrl, config.databasePoolSize)
+    : await startEmbeddedEngine({ dataDir: embeddedDataDir(config.dataDir), port: config.embeddedDbPort });
+  const embedder = options.embedder ?? (await startUniversalSentenceEncoder());
+  const db = createDatabase(engine, config.databasePoolSize);
+  const close = async () => {
+    await db.destroy();
+    await engine.close();
+    await embedder.close();
+  };
+  try {
+    const applied = await migrateToLatest(db, {
+      EMBEDDING_DIMENSIONS: embedder.dimensions,
+      DISTANCE_METRIC: config.distanceMetric,
+    });
+    if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`);
+    await assertDeploymentMatches(db, {
+      embeddingDimensions: embedder.dimensions,
+      distanceMetric: config.distanceMetric,
+      embeddingModel: embedder.model,
+    });
+    const deps: ServiceDeps = { db, embedder, metric: config.distanceMetric, maxBatchSize: config.maxBatchSize };
+    if (config.seedDemo && (await seedDemoTenant(deps))) log('Created the demo tenant with a sample corpus');
+    const yoga = createServer(deps, {
+      adminToken: admin.token,
+      ...(options.logError ? { logError: options.logError } : {}),
+    });
+    return { yoga, deps, engine, adminToken: admin.token, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+// PGlite's files live in a subdirectory so the data directory can also hold the admin token.
+function embeddedDataDir(dataDir: string): string {
+  return dataDir.startsWith('memory://') ? dataDir : join(dataDir, 'pgdata');
+}

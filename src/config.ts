@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { DISTANCE_METRICS } from './search/distance.js';
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+/** Every setting Narwhal reads from the environment, with its default. */
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: integer(0, 65535).default(4000),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  EMBEDDED_DB_PORT: integer(0, 65535).default(0),
+  DATABASE_POOL_SIZE: integer(1, 100).default(10),
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  DISTANCE_METRIC: z.enum(DISTANCE_METRICS).default('cosine'),
+  MAX_BATCH_SIZE: integer(1, 100_000).default(1000),
+  SEED_DEMO: booleanFlag.optional(),
+});
+
+export type Config = {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** Absent: run the embedded PGlite engine persisted in dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedDbPort: number;
+  databasePoolSize: number;
+  adminToken: string | undefined;
+  distanceMetric: (typeof DISTANCE_METRICS)[number];
+  maxBatchSize: number;
+  seedDemo: boolean;
+};
+
+/** Parses the environment once, reporting every invalid variable together. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    nodeEnv: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    embeddedDbPort: e.EMBEDDED_DB_PORT,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    adminToken: e.ADMIN_TOKEN,
+    distanceMetric: e.DISTANCE_METRIC,
+    maxBatchSize: e.MAX_BATCH_SIZE,
+    seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
+  };
+}

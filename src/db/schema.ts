@@ -1,0 +1,39 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Row types of the tables the application reads and writes; migrations/ is the source of truth. */
+export type Database = {
+  deployment_settings: DeploymentSettingsTable;
+  tenants: TenantsTable;
+  documents: DocumentsTable;
+};
+
+export type DeploymentSettingsTable = {
+  id: ColumnType<true, never, never>;
+  embedding_dimensions: number;
+  distance_metric: string;
+};
+
+export type TenantsTable = {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  hnsw_m: number;
+  hnsw_ef_construction: number;
+  ef_search: number;
+  created_at: Generated<Date>;
+};
+
+export type DocumentsTable = {
+  // bigint: pg returns it as a string, which is exactly what an opaque ID wants.
+  id: Generated<string>;
+  tenant_id: number;
+  external_id: string;
+  content: string;
+  metadata: ColumnType<Record<string, unknown>, string, string>;
+  // pgvector's text form '[1,2,3]'; written as a parameter, cast by the column type.
+  embedding: string;
+  embedding_model: string;
+  content_hash: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+};

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { withTransaction } from '../db/database.js';
+import { toVectorParameter } from '../db/vector.js';
+import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
+import { badUserInput } from '../errors.js';
+import type { ServiceDeps } from '../service-deps.js';
+import type { Tenant } from '../tenants/tenant.js';
+import { CLIENT_SUPPLIED_MODEL, type Document, type DocumentId, type DocumentInput, isDocumentId } from './document.js';
+import { validateDocumentBatch } from './document-input.js';
+import * as documents from './document.repository.js';
+
+/**
+ * Inserts or replaces (by external id) a batch of the tenant's documents: all or nothing.
+ * Embeds first, outside the transaction, so no pooled connection waits on the model.
+ */
+export async function upsertDocuments(
+  deps: ServiceDeps,
+  loaders: EmbeddingLoaders,
+  tenant: Tenant,
+  inputs: readonly DocumentInput[],
+): Promise<Document[]> {
+  const valid = validateDocumentBatch(inputs, { maxBatchSize: deps.maxBatchSize, dimensions: deps.embedder.dimensions });
+  const toEmbed = valid.filter((doc) => doc.embedding === null).map((doc) => doc.content);
+  const embedded = await loadAll(loaders.documents, toEmbed);
+  let next = 0;
+  const rows = valid.map((doc) => ({
+    external_id: doc.externalId,
+    content: doc.content,
+    metadata: doc.metadata,
+    embedding: toVectorParameter(doc.embedding ?? (embedded[next++] as number[])),
+    embedding_model: doc.embedding ? CLIENT_SUPPLIED_MODEL : deps.embedder.model,
+    content_hash: createHash('sha256').update(doc.content).digest('hex'),
+  }));
+  const written = await withTransaction(deps.db, (trx) => documents.upsertDocuments(trx, tenant.id, rows));
+  const byExternalId = new Map(written.map((row) => [row.external_id, toDocument(row)]));
+  return valid.map((doc) => byExternalId.get(doc.externalId) as Document);
+}
+
+/** Deletes the tenant's documents named by id or external id; returns how many went. */
+export async function deleteDocuments(
+  deps: Pick<ServiceDeps, 'db'>,
+  tenant: Tenant,
+  keys: { ids: readonly string[]; externalIds: readonly string[] },
+): Promise<number> {
+  const ids = keys.ids.map((id, index) => {
+    if (!isDocumentId(id)) throw badUserInput(`ids[${index}]`, 'is not a document id');
+    return id;
+  });
+  return documents.deleteDocuments(deps.db, tenant.id, { ids, externalIds: keys.externalIds });
+}
+
+/** The tenant's documents with these ids, in the same order; null where none (or not the tenant's). */
+export async function findDocumentsByIds(
+  deps: Pick<ServiceDeps, 'db'>,
+  tenant: Tenant,
+  ids: readonly string[],
+): Promise<(Document | null)[]> {
+  const rows = await documents.findDocumentsByIds(deps.db, tenant.id, ids.filter(isDocumentId));
+  const byId = new Map(rows.map((row) => [row.id, toDocument(row)]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+export async function listDocuments(
+  deps: Pick<ServiceDeps, 'db'>,
+  tenant: Tenant,
+  page: { after?: string; before?: string; limit: number; inverted: boolean },
+): Promise<Document[]> {
+  const cursor = (name: 'after' | 'before') => {
+    const value = page[name];
+    if (value === undefined) return undefined;
+    if (!isDocumentId(value)) throw badUserInput(name, 'is not a valid cursor');
+    return value;
+  };
+  const rows = await documents.listDocuments(deps.db, tenant.id, {
+    after: cursor('after'),
+    before: cursor('before'),
+    limit: page.limit,
+    inverted: page.inverted,
+  });
+  return rows.map(toDocument);
+}
+
+async function loadAll(loader: EmbeddingLoaders['documents'], texts: string[]): Promise<number[][]> {
+  const results = await loader.loadMany(texts);
+  const failure = results.find((result) => result instanceof Error);
+  if (failure) throw failure;
+  return results as number[][];
+}
+
+export function toDocument(row: documents.DocumentRow): Document {
+  return {
+    id: row.id as DocumentId,
+    tenantId: row.tenant_id as Tenant['id'],
+    externalId: row.external_id,
+    content: row.content,
+    metadata: row.metadata,
+    embeddingModel: row.embedding_model,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * The catalogue of error codes a client can see in `extensions.code`. Services throw AppError
+ * (they never import graphql); the server turns it into a GraphQLError and masks anything else.
+ */
+export const ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'TENANT_NOT_FOUND',
+  'NOT_FOUND',
+  'CONFLICT',
+  'EMBEDDING_UNAVAILABLE',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** The input path at fault, e.g. `documents[3].content`, when there is one. */
+    readonly field?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+}
+
+export function badUserInput(field: string, message: string): AppError {
+  return new AppError('BAD_USER_INPUT', `${field}: ${message}`, field);
+}

@@ -1,0 +1,97 @@
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import type { Document } from '../../documents/document.js';
+import {
+  deleteDocuments,
+  findDocumentsByIds,
+  listDocuments,
+  upsertDocuments,
+} from '../../documents/document.service.js';
+import { builder } from '../builder.js';
+
+export const DocumentRef = builder.objectRef<Document>('Document');
+
+builder.node(DocumentRef, {
+  description: 'A document of the caller\'s tenant: its text, metadata and when it was written.',
+  id: { resolve: (doc) => doc.id },
+  // Node lookups go through the caller's tenant like every other read: another tenant's id is null.
+  loadMany: async (ids, ctx) => findDocumentsByIds(ctx.deps, await ctx.tenant(), ids),
+  fields: (t) => ({
+    externalId: t.exposeString('externalId', { description: "The client's own key; unique within the tenant." }),
+    content: t.exposeString('content', { description: 'The text that was embedded.' }),
+    metadata: t.expose('metadata', { type: 'JSON', description: 'Arbitrary JSON object attached by the client.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the document was first written.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it was last replaced.' }),
+  }),
+});
+
+const DocumentInput = builder.inputType('DocumentInput', {
+  description: 'A document to insert, or to replace when its externalId already exists.',
+  fields: (t) => ({
+    externalId: t.string({ required: false, description: 'Your key for the document; generated when omitted.' }),
+    content: t.string({ required: true, description: 'The text; embedded unless `embedding` is given.' }),
+    metadata: t.field({ type: 'JSON', required: false, description: 'A JSON object; filterable in search.' }),
+    embedding: t.floatList({
+      required: false,
+      description: 'A precomputed vector of the deployment\'s dimension, used instead of embedding `content`.',
+    }),
+  }),
+});
+
+const UpsertDocumentsPayload = builder
+  .objectRef<{ documents: Document[] }>('UpsertDocumentsPayload')
+  .implement({
+    description: 'The result of upsertDocuments.',
+    fields: (t) => ({
+      documents: t.field({
+        type: [DocumentRef],
+        description: 'The written documents, in input order.',
+        resolve: (payload) => payload.documents,
+      }),
+    }),
+  });
+
+builder.queryFields((t) => ({
+  document: t.field({
+    type: DocumentRef,
+    nullable: true,
+    description: "One of the caller's documents by id; null if there is none.",
+    args: { id: t.arg.globalID({ for: DocumentRef, required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      const [doc] = await findDocumentsByIds(ctx.deps, await ctx.tenant(), [id.id]);
+      return doc ?? null;
+    },
+  }),
+  documents: t.connection({
+    type: DocumentRef,
+    description: "The caller's documents in insertion order, as a Relay cursor connection.",
+    resolve: async (_root, args, ctx) => {
+      const tenant = await ctx.tenant();
+      return resolveCursorConnection({ args, toCursor: (doc: Document) => doc.id }, (page: ResolveCursorConnectionArgs) =>
+        listDocuments(ctx.deps, tenant, page),
+      );
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  upsertDocuments: t.field({
+    type: UpsertDocumentsPayload,
+    description: 'Inserts or replaces (by externalId) documents, embedding their content. All or nothing.',
+    args: { documents: t.arg({ type: [DocumentInput], required: true }) },
+    resolve: async (_root, args, ctx) => ({
+      documents: await upsertDocuments(ctx.deps, ctx.loaders, await ctx.tenant(), args.documents),
+    }),
+  }),
+  deleteDocuments: t.int({
+    description: "Deletes the caller's documents by id and/or externalId; returns how many were deleted.",
+    args: {
+      ids: t.arg.globalIDList({ for: DocumentRef, required: false }),
+      externalIds: t.arg.stringList({ required: false }),
+    },
+    resolve: async (_root, args, ctx) =>
+      deleteDocuments(ctx.deps, await ctx.tenant(), {
+        ids: (args.ids ?? []).map((id) => id.id),
+        externalIds: args.externalIds ?? [],
+      }),
+  }),
+}));

@@ -1,0 +1,54 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import { toVectorParameter } from '../db/vector.js';
+import { DOCUMENT_COLUMNS, type DocumentRow } from '../documents/document.repository.js';
+import type { TenantId } from '../tenants/tenant.js';
+import type { DistanceMetric } from './distance.js';
+
+// As pgvector/kysely writes them, but on this module's (ESM) kysely: that helper requires the
+// CommonJS build, and mixing the two builds' query nodes is the dual-package hazard.
+const DISTANCE: Record<DistanceMetric, (vector: number[]) => RawBuilder<number>> = {
+  cosine: (vector) => sql<number>`embedding <=> ${toVectorParameter(vector)}`,
+  l2: (vector) => sql<number>`embedding <-> ${toVectorParameter(vector)}`,
+  inner_product: (vector) => sql<number>`embedding <#> ${toVectorParameter(vector)}`,
+};
+
+export type SearchParams = {
+  vector: number[];
+  limit: number;
+  metric: DistanceMetric;
+  /** Metadata containment (`metadata @> filter`). */
+  filter?: Record<string, unknown>;
+};
+
+export type SearchRow = DocumentRow & { distance: number };
+
+function searchQuery(db: Db, tenantId: TenantId, params: SearchParams) {
+  const distance = DISTANCE[params.metric](params.vector);
+  let query = db
+    .selectFrom('documents')
+    .select(DOCUMENT_COLUMNS)
+    .select(distance.as('distance'))
+    // A literal tenant_id prunes the plan to the tenant's partition alone; its HNSW index then
+    // serves `order by <distance> limit k`, which must be ascending on the same expression.
+    .where('tenant_id', '=', tenantId);
+  if (params.filter) query = query.where(sql<boolean>`metadata @> ${JSON.stringify(params.filter)}::jsonb`);
+  return query.orderBy(distance).limit(params.limit);
+}
+
+/** The tenant's documents nearest to the vector, closest first. */
+export async function searchDocuments(db: Db, tenantId: TenantId, params: SearchParams): Promise<SearchRow[]> {
+  return searchQuery(db, tenantId, params).execute();
+}
+
+/** The plan of exactly the query searchDocuments runs, for routing and index checks. */
+export async function explainSearch(db: Db, tenantId: TenantId, params: SearchParams): Promise<unknown> {
+  const [row] = await searchQuery(db, tenantId, params).explain<{ 'QUERY PLAN': unknown }>('json');
+  return row?.['QUERY PLAN'];
+}
+
+/** Transaction-local HNSW settings: a pooled or multiplexed session must not carry them over. */
+export async function setSearchSettings(db: Db, settings: { efSearch: number; iterativeScan: boolean }): Promise<void> {
+  await sql`select set_config('hnsw.ef_search', ${String(settings.efSearch)}, true),
+    set_config('hnsw.iterative_scan', ${settings.iterativeScan ? 'strict_order' : 'off'}, true)`.execute(db);
+}

@@ -1,0 +1,87 @@
+import { withTransaction } from '../db/database.js';
+import type { Document } from '../documents/document.js';
+import { toDocument } from '../documents/document.service.js';
+import { validateMetadata, validateVector } from '../documents/document-input.js';
+import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
+import { badUserInput } from '../errors.js';
+import type { ServiceDeps } from '../service-deps.js';
+import { HNSW_LIMITS, type Tenant } from '../tenants/tenant.js';
+import { scoreFromDistance } from './distance.js';
+import { type SearchParams, explainSearch, searchDocuments, setSearchSettings } from './search.repository.js';
+
+export type SearchArgs = {
+  query?: string | null;
+  vector?: readonly number[] | null;
+  first?: number | null;
+  filter?: unknown;
+  efSearch?: number | null;
+};
+
+export type SearchHit = { rank: number; distance: number; score: number; document: Document };
+
+export const SEARCH_LIMITS = { first: { min: 1, max: 1000, default: 10 }, queryLength: 10_000 } as const;
+
+/** The tenant's documents nearest to a text (embedded here) or a vector, closest first. */
+export async function search(
+  deps: ServiceDeps,
+  loaders: EmbeddingLoaders,
+  tenant: Tenant,
+  args: SearchArgs,
+): Promise<SearchHit[]> {
+  const { settings, ...rest } = validateSearch(deps, tenant, args);
+  const vector = rest.vector ?? (await loaders.queries.load(rest.query as string));
+  const params: SearchParams = { ...rest.params, vector };
+  const rows = await withTransaction(deps.db, async (trx) => {
+    await setSearchSettings(trx, settings);
+    return searchDocuments(trx, tenant.id, params);
+  });
+  return rows.map((row, index) => ({
+    rank: index + 1,
+    distance: row.distance,
+    score: scoreFromDistance(deps.metric, row.distance),
+    document: toDocument(row),
+  }));
+}
+
+/** The plan the search would run with these arguments (vector searches only). */
+export async function explain(deps: ServiceDeps, tenant: Tenant, args: SearchArgs & { vector: readonly number[] }) {
+  const { settings, params, vector } = validateSearch(deps, tenant, args);
+  return withTransaction(deps.db, async (trx) => {
+    await setSearchSettings(trx, settings);
+    return explainSearch(trx, tenant.id, { ...params, vector: vector as number[] });
+  });
+}
+
+function validateSearch(deps: ServiceDeps, tenant: Tenant, args: SearchArgs) {
+  const hasQuery = args.query !== null && args.query !== undefined;
+  const hasVector = args.vector !== null && args.vector !== undefined;
+  if (hasQuery === hasVector) throw badUserInput('query', 'give exactly one of query and vector');
+  if (hasQuery) {
+    const query = args.query as string;
+    if (query.trim() === '') throw badUserInput('query', 'must not be empty');
+    if (query.length > SEARCH_LIMITS.queryLength) {
+      throw badUserInput('query', `must be at most ${SEARCH_LIMITS.queryLength} characters`);
+    }
+  }
+  const first = args.first ?? SEARCH_LIMITS.first.default;
+  checkRange('first', first, SEARCH_LIMITS.first);
+  if (args.efSearch !== null && args.efSearch !== undefined) checkRange('efSearch', args.efSearch, HNSW_LIMITS.efSearch);
+  const filter = args.filter === null || args.filter === undefined ? undefined : validateMetadata('filter', args.filter);
+  const vector = hasVector ? [...validateVector('vector', args.vector as number[], deps.embedder.dimensions)] : null;
+  // HNSW returns at most ef_search rows: never let it be smaller than the page asked for.
+  const efSearch = Math.max(args.efSearch ?? tenant.efSearch, first);
+  return {
+    query: hasQuery ? (args.query as string) : null,
+    vector,
+    params: { limit: first, metric: deps.metric, ...(filter ? { filter } : {}) },
+    // With a filter, pgvector 0.8's iterative scan keeps walking the graph until enough rows pass
+    // it, instead of filtering ef_search candidates and returning a short page.
+    settings: { efSearch, iterativeScan: filter !== undefined },
+  };
+}
+
+function checkRange(field: string, value: number, limits: { min: number; max: number }) {
+  if (!Number.isInteger(value) || value < limits.min || value > limits.max) {
+    throw badUserInput(field, `must be an integer from ${limits.min} to ${limits.max}, got ${value}`);
+  }
+}

@@ -1,0 +1,33 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga } from 'graphql-yoga';
+import { createContextFactory, TENANT_HEADER } from './context.js';
+import { toClientError } from './graphql/errors.js';
+import { schema } from './graphql/schema.js';
+import type { ServiceDeps } from './service-deps.js';
+import { GRAPHIQL_EXAMPLE_OPERATIONS } from './demo/graphiql-examples.js';
+
+export type ServerOptions = {
+  adminToken: string;
+  /** Tenant prefilled in GraphiQL's headers editor. */
+  graphiqlTenant?: string;
+  logError?: (error: unknown) => void;
+};
+
+/** The GraphQL HTTP handler at /graphql, with GraphiQL bundled (no CDN): no listen() here. */
+export function createServer(deps: ServiceDeps, options: ServerOptions) {
+  const logError = options.logError ?? ((error: unknown) => console.error(error));
+  return createYoga({
+    schema,
+    context: createContextFactory(deps, { adminToken: options.adminToken }),
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    renderGraphiQL,
+    graphiql: {
+      title: 'Narwhal',
+      defaultQuery: GRAPHIQL_EXAMPLE_OPERATIONS,
+      headers: JSON.stringify({ [TENANT_HEADER]: options.graphiqlTenant ?? 'demo' }, null, 2),
+      defaultEditorToolsVisibility: 'headers',
+    },
+    maskedErrors: { maskError: (error) => toClientError(error, logError) },
+  });
+}

@@ -1,0 +1,12 @@
+import type { Db } from './db/database.js';
+import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
+import type { DistanceMetric } from './search/distance.js';
+
+/** What the services need, wired once in main.ts (or a test) and passed down explicitly. */
+export type ServiceDeps = {
+  db: Db;
+  embedder: EmbeddingProvider;
+  metric: DistanceMetric;
+  /** The most documents one upsert may carry. */
+  maxBatchSize: number;
+};
