@@ -20,5 +20,8 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     cursorType: 'String',
     nodesQueryOptions: false,
+    nodeQueryOptions: { description: "Any object by global ID, within the caller's tenant; null if there is none." },
+    nodeTypeOptions: { description: 'An object with a global ID.' },
+    pageInfoTypeOptions: { description: 'Where a page sits in a connection (Relay).' },
   },
 });

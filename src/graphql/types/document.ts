@@ -12,7 +12,7 @@ export const DocumentRef = builder.objectRef<Document>('Document');
 
 builder.node(DocumentRef, {
   description: 'A document of the caller\'s tenant: its text, metadata and when it was written.',
-  id: { resolve: (doc) => doc.id },
+  id: { resolve: (doc) => doc.id, description: 'Global ID; pass it to `node`, `document` or `deleteDocuments`.' },
   // Node lookups go through the caller's tenant like every other read: another tenant's id is null.
   loadMany: async (ids, ctx) => findDocumentsByIds(ctx.deps, await ctx.tenant(), ids),
   fields: (t) => ({
@@ -70,7 +70,9 @@ builder.queryFields((t) => ({
         listDocuments(ctx.deps, tenant, page),
       );
     },
-  }),
+  },
+  { name: 'DocumentConnection', description: 'A page of documents.' },
+  { name: 'DocumentEdge', description: 'A document and its cursor.' }),
 }));
 
 builder.mutationFields((t) => ({

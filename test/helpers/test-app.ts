@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { type App, startApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { EmbeddingProvider } from '../../src/embeddings/embedding-provider.js';
+import { createHashingEmbedder } from './hashing-embedder.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export type GraphQLResponse<T = Record<string, any>> = {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string } }[];
+};
+
+/**
+ * The real application over the test engine: embedded PGlite in memory, or the external
+ * PostgreSQL named by TEST_DATABASE_URL. Requests go through yoga.fetch, the same handler HTTP uses.
+ */
+export async function startTestApp(options: { embedder?: EmbeddingProvider; env?: Record<string, string> } = {}) {
+  const hashing = createHashingEmbedder();
+  const embedder = options.embedder ?? hashing.provider;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: 'memory://',
+    SEED_DEMO: 'false',
+    ADMIN_TOKEN,
+    ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
+    ...options.env,
+  });
+  const unexpectedErrors: unknown[] = [];
+  const app = await startApp(config, { embedder, logError: (error) => unexpectedErrors.push(error) });
+  return new TestApp(app, hashing.calls, unexpectedErrors);
+}
+
+export class TestApp {
+  constructor(
+    readonly app: App,
+    /** Texts of every call to the default test embedder, one array per provider call. */
+    readonly embedderCalls: string[][],
+    /** Errors the server masked as INTERNAL_SERVER_ERROR; tests expect none. */
+    readonly unexpectedErrors: unknown[],
+  ) {}
+
+  get db() {
+    return this.app.deps.db;
+  }
+
+  async gql<T = Record<string, any>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ): Promise<GraphQLResponse<T>> {
+    const response = await this.app.yoga.fetch('http://narwhal.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, ...((await response.json()) as object) };
+  }
+
+  /** A request as the given tenant. */
+  as(slug: string) {
+    return <T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}) =>
+      this.gql<T>(query, variables, { 'x-tenant-id': slug });
+  }
+
+  admin<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}) {
+    return this.gql<T>(query, variables, { authorization: `Bearer ${ADMIN_TOKEN}` });
+  }
+
+  /** Creates a tenant with a unique slug (tests never share data) and returns the slug. */
+  async createTenant(prefix = 't', input: Record<string, unknown> = {}): Promise<string> {
+    const slug = `${prefix}-${randomBytes(5).toString('hex')}`;
+    const result = await this.admin('mutation($input: CreateTenantInput!) { createTenant(input: $input) { slug } }', {
+      input: { slug, ...input },
+    });
+    if (result.errors) throw new Error(`createTenant failed: ${JSON.stringify(result.errors)}`);
+    return slug;
+  }
+
+  close() {
+    return this.app.close();
+  }
+}
+
+/** The `extensions.code` of the first error, or undefined when the request succeeded. */
+export function errorCode(result: GraphQLResponse): string | undefined {
+  return result.errors?.[0]?.extensions?.code;
+}
