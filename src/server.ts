@@ -1,7 +1,7 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import { createContextFactory, TENANT_HEADER } from './context.js';
-import { toClientError } from './graphql/errors.js';
+import { isExpectedError, toClientError } from './graphql/errors.js';
 import { schema } from './graphql/schema.js';
 import type { ServiceDeps } from './service-deps.js';
 import { GRAPHIQL_EXAMPLE_OPERATIONS } from './demo/graphiql-examples.js';
@@ -10,6 +10,7 @@ export type ServerOptions = {
   adminToken: string;
   /** Tenant prefilled in GraphiQL's headers editor. */
   graphiqlTenant?: string;
+  /** Where errors masked as INTERNAL_SERVER_ERROR (and yoga's own errors) are reported. */
   logError?: (error: unknown) => void;
 };
 
@@ -28,6 +29,15 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
       headers: JSON.stringify({ [TENANT_HEADER]: options.graphiqlTenant ?? 'demo' }, null, 2),
       defaultEditorToolsVisibility: 'headers',
     },
-    maskedErrors: { maskError: (error) => toClientError(error, logError) },
+    maskedErrors: { maskError: (error) => toClientError(error) },
+    // Yoga logs every error it masks or rewrites; only the unexpected ones deserve a log line.
+    logging: {
+      debug: () => {},
+      info: () => {},
+      warn: (...args: unknown[]) => console.warn(...args),
+      error: (error: unknown) => {
+        if (!isExpectedError(error)) logError(error);
+      },
+    },
   });
 }

@@ -1,5 +1,7 @@
 /** SQLSTATE codes the services react to; everything else is an internal error. */
 const UNIQUE_VIOLATION = '23505';
+// Text PostgreSQL cannot store, such as a NUL escaped inside a JSON string.
+const UNSTORABLE_TEXT = new Set(['22P05', '22021']);
 
 type PostgresError = { code?: unknown; constraint?: unknown };
 
@@ -7,4 +9,9 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   if (typeof error !== 'object' || error === null) return false;
   const { code, constraint: violated } = error as PostgresError;
   return code === UNIQUE_VIOLATION && (constraint === undefined || violated === constraint);
+}
+
+export function isUnstorableText(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  return UNSTORABLE_TEXT.has(String((error as PostgresError).code));
 }

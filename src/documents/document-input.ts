@@ -26,6 +26,7 @@ export function validateDocumentBatch(
     const field = (name: string) => `documents[${index}].${name}`;
     const content = input.content;
     if (content.trim() === '') throw badUserInput(field('content'), 'must not be empty');
+    if (content.includes('\u0000')) throw badUserInput(field('content'), 'must not contain NUL characters');
     if (content.length > DOCUMENT_LIMITS.contentLength) {
       throw badUserInput(field('content'), `must be at most ${DOCUMENT_LIMITS.contentLength} characters`);
     }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { withTransaction } from '../db/database.js';
+import { isUnstorableText } from '../db/postgres-errors.js';
 import { toVectorParameter } from '../db/vector.js';
 import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
 import { badUserInput } from '../errors.js';
@@ -31,7 +32,12 @@ export async function upsertDocuments(
     embedding_model: doc.embedding ? CLIENT_SUPPLIED_MODEL : deps.embedder.model,
     content_hash: createHash('sha256').update(doc.content).digest('hex'),
   }));
-  const written = await withTransaction(deps.db, (trx) => documents.upsertDocuments(trx, tenant.id, rows));
+  const written = await withTransaction(deps.db, (trx) => documents.upsertDocuments(trx, tenant.id, rows)).catch(
+    (error: unknown) => {
+      if (isUnstorableText(error)) throw badUserInput('documents', 'contain text PostgreSQL cannot store (e.g. \\u0000)');
+      throw error;
+    },
+  );
   const byExternalId = new Map(written.map((row) => [row.external_id, toDocument(row)]));
   return valid.map((doc) => byExternalId.get(doc.externalId) as Document);
 }
