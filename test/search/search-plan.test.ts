@@ -1,0 +1,60 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { explain } from '../../src/search/search.service.js';
+import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
+import type { Tenant } from '../../src/tenants/tenant.js';
+import { type TestApp, startTestApp } from '../helpers/test-app.js';
+
+let t: TestApp;
+let tenant: Tenant;
+
+function randomVector(seed: number): number[] {
+  let state = seed;
+  return Array.from({ length: 512 }, () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31 - 0.5;
+  });
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+  // Neighbours in other partitions make a plan that reads them visible.
+  for (const prefix of ['plan-other-a', 'plan', 'plan-other-b']) {
+    const slug = await t.createTenant(prefix);
+    // Enough rows in the searched tenant that the planner prefers the index to a sort.
+    const batches = prefix === 'plan' ? 2 : 1;
+    const size = prefix === 'plan' ? 500 : 50;
+    for (let batch = 0; batch < batches; batch++) {
+      const d = Array.from({ length: size }, (_, i) => ({ content: `doc ${batch}-${i}`, embedding: randomVector(batch * 1000 + i + 1) }));
+      const result = await t.as(slug)('mutation($d: [DocumentInput!]!) { upsertDocuments(documents: $d) { documents { id } } }', { d });
+      expect(result.errors).toBeUndefined();
+    }
+    if (prefix === 'plan') tenant = (await findTenantBySlug(t.app.deps, slug))!;
+  }
+  await sql`analyze documents`.execute(t.db);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] };
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+describe('search plan', () => {
+  it("reads only the tenant's partition, through its HNSW index", async () => {
+    const [{ Plan }] = (await explain(t.app.deps, tenant, { vector: randomVector(42), first: 10 })) as [{ Plan: PlanNode }];
+    const scans = nodes(Plan).filter((n) => n['Relation Name'] !== undefined);
+    expect(scans.map((n) => n['Relation Name'])).toEqual([`documents_t${tenant.id}`]);
+    expect(scans[0]!['Node Type']).toBe('Index Scan');
+    expect(scans[0]!['Index Name']).toBe(`documents_t${tenant.id}_embedding_hnsw`);
+  });
+
+  it('keeps ef_search transaction-local', async () => {
+    await t.as(tenant.slug)('query($v: [Float!]) { search(vector: $v, efSearch: 321) { hits { rank } } }', { v: randomVector(7) });
+    const { rows } = await sql<{ ef: string }>`select current_setting('hnsw.ef_search') as ef`.execute(t.db);
+    expect(rows[0]!.ef).toBe('40');
+  });
+});
