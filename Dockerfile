@@ -9,4 +9,4 @@ COPY migrations ./migrations
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
 EXPOSE 4000
 USER node
-CMD ["npx", "tsx", "src/main.ts"]
+CMD ["node", "--import", "tsx", "src/main.ts"]
