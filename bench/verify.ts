@@ -8,6 +8,7 @@
  *   npm run bench:verify                                  # 10,000 vectors, 200 queries
  *   BENCH_VECTORS=1000 BENCH_QUERIES=50 npm run bench:verify
  *   BENCH_PLANNER_WORKAROUND=1 npm run bench:verify      # see bench/lib/planner-workaround.ts
+ *   BENCH_EF_SEARCH=10 npm run bench:verify               # the searches' efSearch (default: tenant's)
  */
 import { performance } from 'node:perf_hooks';
 import { startApp } from '../src/app.js';
@@ -42,6 +43,7 @@ function countFromEnv(name: string, fallback: number): number {
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const vectorCount = countFromEnv('BENCH_VECTORS', 10_000);
 const queryCount = countFromEnv('BENCH_QUERIES', 200);
+const efSearch = process.env.BENCH_EF_SEARCH ? countFromEnv('BENCH_EF_SEARCH', 0) : undefined;
 const plannerWorkaround = ['1', 'true'].includes(process.env.BENCH_PLANNER_WORKAROUND ?? '');
 
 const config = loadConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? 'memory://', SEED_DEMO: 'false' });
@@ -79,7 +81,7 @@ try {
   if (plannerWorkaround) await analyzeTenantPartition(app.deps.db, tenant);
 
   // The service's EXPLAIN of the very query the resolver runs: did each pass measure what it claims?
-  const probe = { vector: queries[0] as number[], first: K };
+  const probe = { vector: queries[0] as number[], first: K, efSearch: efSearch ?? null };
   const exactPlanIndexes = indexesUsed(await explain(app.deps, tenant, probe));
   log(`exact pass: ${queryCount} queries after ${WARMUP_QUERIES} warm-up`);
   const exact = await runSearchPass(client, slug, { queries, warmup, k: K });
@@ -91,7 +93,7 @@ try {
 
   const hnswPlanIndexes = indexesUsed(await explain(app.deps, tenant, probe));
   log(`HNSW pass: ${queryCount} queries after ${WARMUP_QUERIES} warm-up`);
-  const hnsw = await runSearchPass(client, slug, { queries, warmup, k: K });
+  const hnsw = await runSearchPass(client, slug, { queries, warmup, k: K, ...(efSearch ? { efSearch } : {}) });
 
   const shortExact = exact.results.filter((ids) => ids.length < K).length;
   if (shortExact > 0) throw new Error(`${shortExact} exact searches returned fewer than ${K} hits`);
@@ -119,7 +121,7 @@ try {
     hnsw_m: tenant.hnsw.m,
     hnsw_ef_construction: tenant.hnsw.efConstruction,
     // As the search service computes it: never below the page size.
-    ef_search: Math.max(tenant.efSearch, K),
+    ef_search: Math.max(efSearch ?? tenant.efSearch, K),
     planner_workaround: plannerWorkaround,
     short_hnsw_pages: hnsw.results.filter((ids) => ids.length < K).length,
     exact_plan_uses_hnsw: exactPlanIndexes.includes(indexName),

@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { GraphqlClient } from './graphql-http-client.js';
 
 const SEARCH = /* GraphQL */ `
-  query BenchSearch($v: [Float!], $first: Int) {
-    search(vector: $v, first: $first) {
+  query BenchSearch($v: [Float!], $first: Int, $efSearch: Int) {
+    search(vector: $v, first: $first, efSearch: $efSearch) {
       hits { rank distance document { externalId } }
     }
   }
@@ -25,11 +25,11 @@ export type SearchPass = {
 export async function runSearchPass(
   client: GraphqlClient,
   tenantSlug: string,
-  options: { queries: readonly number[][]; warmup: readonly number[][]; k: number },
+  options: { queries: readonly number[][]; warmup: readonly number[][]; k: number; efSearch?: number },
 ): Promise<SearchPass> {
   const headers = { 'x-tenant-id': tenantSlug };
   const searchOnce = async (vector: readonly number[]) => {
-    const data = await client.request<SearchData>(SEARCH, { v: vector, first: options.k }, headers);
+    const data = await client.request<SearchData>(SEARCH, { v: vector, first: options.k, efSearch: options.efSearch ?? null }, headers);
     return data.search.hits;
   };
   for (const vector of options.warmup) await searchOnce(vector);
