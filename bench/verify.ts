@@ -7,7 +7,6 @@
  *
  *   npm run bench:verify                                  # 10,000 vectors, 200 queries
  *   BENCH_VECTORS=1000 BENCH_QUERIES=50 npm run bench:verify
- *   BENCH_PLANNER_WORKAROUND=1 npm run bench:verify      # see bench/lib/planner-workaround.ts
  *   BENCH_EF_SEARCH=10 npm run bench:verify               # the searches' efSearch (default: tenant's)
  */
 import { performance } from 'node:perf_hooks';
@@ -20,7 +19,6 @@ import { type BenchSummary, formatReport } from './lib/bench-report.js';
 import { createGraphqlClient, type GraphqlClient } from './lib/graphql-http-client.js';
 import { loadDocuments } from './lib/load-documents.js';
 import { type LoopbackServer, listenOnLoopback } from './lib/loopback-server.js';
-import { analyzeTenantPartition, storeEmbeddingsInline } from './lib/planner-workaround.js';
 import { indexesUsed } from './lib/query-plan.js';
 import { recallAtK, round, summarizeLatencies } from './lib/search-metrics.js';
 import { runSearchPass } from './lib/search-pass.js';
@@ -44,7 +42,6 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const vectorCount = countFromEnv('BENCH_VECTORS', 10_000);
 const queryCount = countFromEnv('BENCH_QUERIES', 200);
 const efSearch = process.env.BENCH_EF_SEARCH ? countFromEnv('BENCH_EF_SEARCH', 0) : undefined;
-const plannerWorkaround = ['1', 'true'].includes(process.env.BENCH_PLANNER_WORKAROUND ?? '');
 
 const config = loadConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? 'memory://', SEED_DEMO: 'false' });
 const app = await startApp(config, { log });
@@ -64,7 +61,6 @@ try {
   tenantCreated = true;
   const tenant = (await findTenantBySlug(app.deps, slug)) as Tenant;
   await dropSearchIndex(app.deps, tenant);
-  if (plannerWorkaround) await storeEmbeddingsInline(app.deps.db, tenant);
 
   const dimensions = app.deps.embedder.dimensions;
   const mixture = createMixture({ dimensions, ...MIXTURE, seed: SEEDS.centres });
@@ -78,7 +74,8 @@ try {
     batchSize: BATCH_SIZE,
     onBatch: (loaded) => loaded % 5000 === 0 && log(`  ${loaded} loaded`),
   });
-  if (plannerWorkaround) await analyzeTenantPartition(app.deps.db, tenant);
+  // The server refreshes the partition's statistics in the background after writes; let it finish.
+  await app.deps.statistics.idle();
 
   // The service's EXPLAIN of the very query the resolver runs: did each pass measure what it claims?
   const probe = { vector: queries[0] as number[], first: K, efSearch: efSearch ?? null };
@@ -122,14 +119,13 @@ try {
     hnsw_ef_construction: tenant.hnsw.efConstruction,
     // As the search service computes it: never below the page size.
     ef_search: Math.max(efSearch ?? tenant.efSearch, K),
-    planner_workaround: plannerWorkaround,
     short_hnsw_pages: hnsw.results.filter((ids) => ids.length < K).length,
     exact_plan_uses_hnsw: exactPlanIndexes.includes(indexName),
     hnsw_plan_uses_hnsw: hnswPlanIndexes.includes(indexName),
   };
   if (summary.exact_plan_uses_hnsw) log('WARNING: the exact pass planned an HNSW scan: its results are not ground truth');
   if (!summary.hnsw_plan_uses_hnsw) {
-    log('WARNING: the HNSW pass planned no HNSW scan, so it measured exact search again (see bench/lib/planner-workaround.ts)');
+    log('WARNING: the HNSW pass planned no HNSW scan, so it measured exact search again');
   }
   console.log(formatReport(summary));
 } catch (error) {

@@ -9,6 +9,7 @@ import { seedDemoTenant } from './demo/seed-demo.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import { startUniversalSentenceEncoder } from './embeddings/universal-sentence-encoder.provider.js';
 import { createServer } from './server.js';
+import { createPartitionStatistics } from './tenants/partition-statistics.js';
 import type { ServiceDeps } from './service-deps.js';
 
 export type App = {
@@ -52,13 +53,26 @@ export async function startApp(
       distanceMetric: config.distanceMetric,
       embeddingModel: embedder.model,
     });
-    const deps: ServiceDeps = { db, embedder, metric: config.distanceMetric, maxBatchSize: config.maxBatchSize };
+    const logError = options.logError ?? ((error: unknown) => console.error(error));
+    const deps: ServiceDeps = {
+      db,
+      embedder,
+      metric: config.distanceMetric,
+      maxBatchSize: config.maxBatchSize,
+      statistics: createPartitionStatistics(db, logError),
+    };
     if (config.seedDemo && (await seedDemoTenant(deps))) log('Created the demo tenant with a sample corpus');
-    const yoga = createServer(deps, {
+    const yoga = createServer(deps, { adminToken: admin.token, logError });
+    return {
+      yoga,
+      deps,
+      engine,
       adminToken: admin.token,
-      ...(options.logError ? { logError: options.logError } : {}),
-    });
-    return { yoga, deps, engine, adminToken: admin.token, close };
+      close: async () => {
+        await deps.statistics.idle();
+        await close();
+      },
+    };
   } catch (error) {
     await close();
     throw error;

@@ -11,12 +11,12 @@ export type ServerOptions = {
   /** Tenant prefilled in GraphiQL's headers editor. */
   graphiqlTenant?: string;
   /** Where errors masked as INTERNAL_SERVER_ERROR (and yoga's own errors) are reported. */
-  logError?: (error: unknown) => void;
+  logError: (error: unknown) => void;
 };
 
 /** The GraphQL HTTP handler at /graphql, with GraphiQL bundled (no CDN): no listen() here. */
 export function createServer(deps: ServiceDeps, options: ServerOptions) {
-  const logError = options.logError ?? ((error: unknown) => console.error(error));
+  const { logError } = options;
   return createYoga({
     schema,
     context: createContextFactory(deps, { adminToken: options.adminToken }),

@@ -1,6 +1,7 @@
 import type { Db } from './db/database.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import type { DistanceMetric } from './search/distance.js';
+import type { PartitionStatistics } from './tenants/partition-statistics.js';
 
 /** What the services need, wired once in main.ts (or a test) and passed down explicitly. */
 export type ServiceDeps = {
@@ -9,4 +10,5 @@ export type ServiceDeps = {
   metric: DistanceMetric;
   /** The most documents one upsert may carry. */
   maxBatchSize: number;
+  statistics: PartitionStatistics;
 };

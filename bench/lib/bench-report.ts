@@ -21,7 +21,6 @@ export type BenchSummary = {
   hnsw_m: number;
   hnsw_ef_construction: number;
   ef_search: number;
-  planner_workaround: boolean;
   short_hnsw_pages: number;
   exact_plan_uses_hnsw: boolean;
   hnsw_plan_uses_hnsw: boolean;
@@ -31,7 +30,6 @@ export type BenchSummary = {
 export function formatReport(s: BenchSummary): string {
   const rows: [string, string][] = [
     ['engine', `${s.engine}${s.external_database ? ' (DATABASE_URL)' : ''}, metric ${s.metric}`],
-    ['planner workaround', s.planner_workaround ? 'on (inline storage + ANALYZE: not the API as shipped)' : 'off'],
     ['corpus', `${s.vectors} x ${s.dimensions}d, ${s.clusters}-cluster Gaussian mixture`],
     ['load', `${s.load_docs_per_s} docs/s (${s.load_s} s in batches of ${s.batch_size})`],
     ['exact p50 / p99', `${s.exact_p50_ms.toFixed(2)} / ${s.exact_p99_ms.toFixed(2)} ms over ${s.queries} queries`],

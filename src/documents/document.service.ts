@@ -38,6 +38,7 @@ export async function upsertDocuments(
       throw error;
     },
   );
+  deps.statistics.noteWrites(tenant.id, written.length);
   const byExternalId = new Map(written.map((row) => [row.external_id, toDocument(row)]));
   return valid.map((doc) => byExternalId.get(doc.externalId) as Document);
 }

@@ -33,7 +33,8 @@ function searchQuery(db: Db, tenantId: TenantId, params: SearchParams) {
     // serves `order by <distance> limit k`, which must be ascending on the same expression.
     .where('tenant_id', '=', tenantId);
   if (params.filter) query = query.where(sql<boolean>`metadata @> ${JSON.stringify(params.filter)}::jsonb`);
-  return query.orderBy(distance).limit(params.limit);
+  // Ordering by the output column reuses its expression: the vector is sent (and parsed) once.
+  return query.orderBy('distance').limit(params.limit);
 }
 
 /** The tenant's documents nearest to the vector, closest first. */

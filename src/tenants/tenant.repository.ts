@@ -62,3 +62,8 @@ export async function countTenantDocuments(db: Db, tenantId: TenantId): Promise<
     .executeTakeFirstOrThrow();
   return Number(count);
 }
+
+/** Refreshes the planner's statistics for the tenant's partition (row count, tenant_id values). */
+export async function analyzeTenantPartition(db: Db, tenantId: TenantId): Promise<void> {
+  await sql`analyze ${sql.table(partitionName(tenantId))}`.execute(db);
+}
