@@ -56,7 +56,7 @@ try {
   const client = createGraphqlClient(server.url);
   admin = createGraphqlClient(server.url, { authorization: `Bearer ${app.adminToken}` });
   await admin.request(`mutation ($input: CreateTenantInput!) { createTenant(input: $input) { slug } }`, {
-    input: { slug, name: 'Benchmark (bench/verify.ts)' },
+    input: { slug, name: 'Benchmark (bench/verify.ts)', placement: 'DEDICATED' },
   });
   tenantCreated = true;
   const tenant = (await findTenantBySlug(app.deps, slug)) as Tenant;
@@ -75,7 +75,7 @@ try {
     onBatch: (loaded) => loaded % 5000 === 0 && log(`  ${loaded} loaded`),
   });
   // The server refreshes the partition's statistics in the background after writes; let it finish.
-  await app.deps.statistics.idle();
+  await app.deps.upkeep.idle();
 
   // The service's EXPLAIN of the very query the resolver runs: did each pass measure what it claims?
   const probe = { vector: queries[0] as number[], first: K, efSearch: efSearch ?? null };

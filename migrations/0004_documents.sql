@@ -1,12 +1,16 @@
--- Documents, partitioned by tenant: each tenant's rows live in their own partition
--- (documents_t<tenant id>, created with the tenant) with its own HNSW index, so a search plans
--- against one small table and one index that fits in memory. Keys lead with tenant_id, as a
--- partitioned table's unique constraints must include the partition key.
+-- Documents, partitioned by shard: a DEDICATED tenant's rows live in their own partition
+-- (documents_t<tenant id>, shard = tenant id) with its own HNSW index, so its searches plan
+-- against one table and one index that fits in memory. Partitioning by a shard number rather
+-- than by tenant_id itself lets small tenants share a pooled partition (shard 0, added by a
+-- later migration) without a DEFAULT partition, which PostgreSQL would have to scan every time
+-- a tenant gets a partition of its own. tenant_id leads every key: it is what queries filter
+-- by, and the column a distributed (Citus) deployment shards on.
 create sequence documents_id_seq as bigint;
 
 create table documents (
   id bigint not null default nextval('documents_id_seq'),
   tenant_id integer not null references tenants (id) on delete cascade,
+  shard integer not null,
   external_id text not null check (length(external_id) between 1 and 512),
   content text not null check (length(content) > 0),
   metadata jsonb not null default '{}' check (jsonb_typeof(metadata) = 'object'),
@@ -15,9 +19,9 @@ create table documents (
   content_hash text not null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
-  primary key (tenant_id, id),
-  unique (tenant_id, external_id)
-) partition by list (tenant_id);
+  primary key (tenant_id, id, shard),
+  unique (tenant_id, external_id, shard)
+) partition by list (shard);
 
 alter sequence documents_id_seq owned by documents.id;
 

@@ -9,7 +9,7 @@ import { seedDemoTenant } from './demo/seed-demo.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import { startUniversalSentenceEncoder } from './embeddings/universal-sentence-encoder.provider.js';
 import { createServer } from './server.js';
-import { createPartitionStatistics } from './tenants/partition-statistics.js';
+import { createTenantUpkeep } from './tenants/tenant-upkeep.js';
 import type { ServiceDeps } from './service-deps.js';
 
 export type App = {
@@ -46,6 +46,7 @@ export async function startApp(
     const applied = await migrateToLatest(db, {
       EMBEDDING_DIMENSIONS: embedder.dimensions,
       DISTANCE_METRIC: config.distanceMetric,
+      SHARED_BUCKETS: config.sharedBuckets,
     });
     if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`);
     await assertDeploymentMatches(db, {
@@ -59,7 +60,12 @@ export async function startApp(
       embedder,
       metric: config.distanceMetric,
       maxBatchSize: config.maxBatchSize,
-      statistics: createPartitionStatistics(db, logError),
+      upkeep: createTenantUpkeep({
+        db,
+        metric: config.distanceMetric,
+        promotionThreshold: config.promotionThreshold,
+        onError: logError,
+      }),
     };
     if (config.seedDemo && (await seedDemoTenant(deps))) log('Created the demo tenant with a sample corpus');
     const yoga = createServer(deps, { adminToken: admin.token, logError });
@@ -69,7 +75,7 @@ export async function startApp(
       engine,
       adminToken: admin.token,
       close: async () => {
-        await deps.statistics.idle();
+        await deps.upkeep.idle();
         await close();
       },
     };

@@ -19,6 +19,8 @@ const environmentSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
   DISTANCE_METRIC: z.enum(DISTANCE_METRICS).default('cosine'),
   MAX_BATCH_SIZE: integer(1, 100_000).default(1000),
+  SHARED_BUCKETS: integer(1, 1024).default(16),
+  PROMOTION_THRESHOLD: integer(0, 100_000_000).default(10_000),
   SEED_DEMO: booleanFlag.optional(),
 });
 
@@ -34,6 +36,10 @@ export type Config = {
   adminToken: string | undefined;
   distanceMetric: (typeof DISTANCE_METRICS)[number];
   maxBatchSize: number;
+  /** Hash buckets of the shared pool; fixed when the database is created. */
+  sharedBuckets: number;
+  /** Documents at which a shared tenant is promoted to a dedicated partition; 0: never automatically. */
+  promotionThreshold: number;
   seedDemo: boolean;
 };
 
@@ -57,6 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     adminToken: e.ADMIN_TOKEN,
     distanceMetric: e.DISTANCE_METRIC,
     maxBatchSize: e.MAX_BATCH_SIZE,
+    sharedBuckets: e.SHARED_BUCKETS,
+    promotionThreshold: e.PROMOTION_THRESHOLD,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
   };
 }

@@ -4,6 +4,7 @@ import { AppError } from './errors.js';
 import type { ServiceDeps } from './service-deps.js';
 import { SLUG_PATTERN, type Tenant } from './tenants/tenant.js';
 import { findTenantBySlug } from './tenants/tenant.service.js';
+import { assertActive } from './tenants/tenant-scope.js';
 
 export const TENANT_HEADER = 'x-tenant-id';
 
@@ -52,6 +53,7 @@ async function resolveTenant(deps: ServiceDeps, slug: string | null): Promise<Te
   }
   const tenant = SLUG_PATTERN.test(slug) ? await findTenantBySlug(deps, slug) : undefined;
   if (!tenant) throw new AppError('TENANT_NOT_FOUND', `No tenant with slug "${slug.slice(0, 63)}"`);
+  assertActive(tenant);
   return tenant;
 }
 

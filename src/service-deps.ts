@@ -1,7 +1,7 @@
 import type { Db } from './db/database.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import type { DistanceMetric } from './search/distance.js';
-import type { PartitionStatistics } from './tenants/partition-statistics.js';
+import type { TenantUpkeep } from './tenants/tenant-upkeep.js';
 
 /** What the services need, wired once in main.ts (or a test) and passed down explicitly. */
 export type ServiceDeps = {
@@ -10,5 +10,6 @@ export type ServiceDeps = {
   metric: DistanceMetric;
   /** The most documents one upsert may carry. */
   maxBatchSize: number;
-  statistics: PartitionStatistics;
+  /** Background work that follows writes: statistics, automatic promotion. */
+  upkeep: TenantUpkeep;
 };

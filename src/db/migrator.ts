@@ -5,7 +5,7 @@ import type { Db } from './database.js';
 const MIGRATIONS_DIR = new URL('../../migrations/', import.meta.url);
 
 /** Values substituted for `:NAME` in migration files; only validated configuration goes here. */
-export type MigrationPlaceholders = { EMBEDDING_DIMENSIONS: number; DISTANCE_METRIC: string };
+export type MigrationPlaceholders = { EMBEDDING_DIMENSIONS: number; DISTANCE_METRIC: string; SHARED_BUCKETS: number };
 
 /** Serves migrations/NNNN_name.sql files, in name order, with placeholders filled in. */
 class SqlFileMigrationProvider implements MigrationProvider {

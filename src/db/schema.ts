@@ -20,6 +20,9 @@ export type TenantsTable = {
   hnsw_m: number;
   hnsw_ef_construction: number;
   ef_search: number;
+  placement: ColumnType<string, 'SHARED' | 'DEDICATED', 'SHARED' | 'DEDICATED'>;
+  state: ColumnType<string, never, 'ACTIVE' | 'INACTIVE' | 'DELETED'>;
+  deleted_at: ColumnType<Date | null, never, Date>;
   created_at: Generated<Date>;
 };
 
@@ -27,6 +30,8 @@ export type DocumentsTable = {
   // bigint: pg returns it as a string, which is exactly what an opaque ID wants.
   id: Generated<string>;
   tenant_id: number;
+  /** Partition key: 0 for the shared pool, the tenant's id for a dedicated partition. */
+  shard: number;
   external_id: string;
   content: string;
   metadata: ColumnType<Record<string, unknown>, string, string>;

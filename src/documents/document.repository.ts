@@ -1,7 +1,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { DocumentsTable } from '../db/schema.js';
-import type { TenantId } from '../tenants/tenant.js';
+import type { TenantShard } from '../tenants/tenant.js';
 import type { DocumentId } from './document.js';
 
 export const DOCUMENT_COLUMNS = [
@@ -28,12 +28,14 @@ export type NewDocumentRow = {
 };
 
 /** Inserts or replaces (by external id) the tenant's documents in one statement. */
-export async function upsertDocuments(db: Db, tenantId: TenantId, rows: readonly NewDocumentRow[]): Promise<DocumentRow[]> {
+export async function upsertDocuments(db: Db, scope: TenantShard, rows: readonly NewDocumentRow[]): Promise<DocumentRow[]> {
   return db
     .insertInto('documents')
-    .values(rows.map((row) => ({ ...row, tenant_id: tenantId, metadata: JSON.stringify(row.metadata) })))
+    .values(
+      rows.map((row) => ({ ...row, tenant_id: scope.tenantId, shard: scope.shard, metadata: JSON.stringify(row.metadata) })),
+    )
     .onConflict((oc) =>
-      oc.columns(['tenant_id', 'external_id']).doUpdateSet((eb) => ({
+      oc.columns(['tenant_id', 'external_id', 'shard']).doUpdateSet((eb) => ({
         content: eb.ref('excluded.content'),
         metadata: eb.ref('excluded.metadata'),
         embedding: eb.ref('excluded.embedding'),
@@ -46,12 +48,13 @@ export async function upsertDocuments(db: Db, tenantId: TenantId, rows: readonly
     .execute();
 }
 
-export async function findDocumentsByIds(db: Db, tenantId: TenantId, ids: readonly DocumentId[]): Promise<DocumentRow[]> {
+export async function findDocumentsByIds(db: Db, scope: TenantShard, ids: readonly DocumentId[]): Promise<DocumentRow[]> {
   if (ids.length === 0) return [];
   return db
     .selectFrom('documents')
     .select(DOCUMENT_COLUMNS)
-    .where('tenant_id', '=', tenantId)
+    .where('shard', '=', scope.shard)
+    .where('tenant_id', '=', scope.tenantId)
     .where('id', 'in', ids)
     .execute();
 }
@@ -59,10 +62,14 @@ export async function findDocumentsByIds(db: Db, tenantId: TenantId, ids: readon
 /** One page in id order (stable across inserts), after or before an id cursor. */
 export async function listDocuments(
   db: Db,
-  tenantId: TenantId,
+  scope: TenantShard,
   page: { after?: DocumentId; before?: DocumentId; limit: number; inverted: boolean },
 ): Promise<DocumentRow[]> {
-  let query = db.selectFrom('documents').select(DOCUMENT_COLUMNS).where('tenant_id', '=', tenantId);
+  let query = db
+    .selectFrom('documents')
+    .select(DOCUMENT_COLUMNS)
+    .where('shard', '=', scope.shard)
+    .where('tenant_id', '=', scope.tenantId);
   if (page.after) query = query.where('id', '>', page.after);
   if (page.before) query = query.where('id', '<', page.before);
   return query
@@ -73,13 +80,14 @@ export async function listDocuments(
 
 export async function deleteDocuments(
   db: Db,
-  tenantId: TenantId,
+  scope: TenantShard,
   keys: { ids: readonly DocumentId[]; externalIds: readonly string[] },
 ): Promise<number> {
   if (keys.ids.length === 0 && keys.externalIds.length === 0) return 0;
   const result = await db
     .deleteFrom('documents')
-    .where('tenant_id', '=', tenantId)
+    .where('shard', '=', scope.shard)
+    .where('tenant_id', '=', scope.tenantId)
     .where((eb) =>
       eb.or([
         ...(keys.ids.length > 0 ? [eb('id', 'in', keys.ids)] : []),

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { withTransaction } from '../db/database.js';
 import { isUnstorableText } from '../db/postgres-errors.js';
 import { toVectorParameter } from '../db/vector.js';
 import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
 import { badUserInput } from '../errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import type { Tenant } from '../tenants/tenant.js';
+import { withTenantScope } from '../tenants/tenant-scope.js';
 import { CLIENT_SUPPLIED_MODEL, type Document, type DocumentId, type DocumentInput, isDocumentId } from './document.js';
 import { validateDocumentBatch } from './document-input.js';
 import * as documents from './document.repository.js';
@@ -32,13 +32,16 @@ export async function upsertDocuments(
     embedding_model: doc.embedding ? CLIENT_SUPPLIED_MODEL : deps.embedder.model,
     content_hash: createHash('sha256').update(doc.content).digest('hex'),
   }));
-  const written = await withTransaction(deps.db, (trx) => documents.upsertDocuments(trx, tenant.id, rows)).catch(
+  const { written, placement } = await withTenantScope(deps.db, tenant.id, async (trx, scope, current) => ({
+    written: await documents.upsertDocuments(trx, scope, rows),
+    placement: current.placement,
+  })).catch(
     (error: unknown) => {
       if (isUnstorableText(error)) throw badUserInput('documents', 'contain text PostgreSQL cannot store (e.g. \\u0000)');
       throw error;
     },
   );
-  deps.statistics.noteWrites(tenant.id, written.length);
+  deps.upkeep.afterWrite({ tenantId: tenant.id, placement, rows: written.length });
   const byExternalId = new Map(written.map((row) => [row.external_id, toDocument(row)]));
   return valid.map((doc) => byExternalId.get(doc.externalId) as Document);
 }
@@ -53,7 +56,9 @@ export async function deleteDocuments(
     if (!isDocumentId(id)) throw badUserInput(`ids[${index}]`, 'is not a document id');
     return id;
   });
-  return documents.deleteDocuments(deps.db, tenant.id, { ids, externalIds: keys.externalIds });
+  return withTenantScope(deps.db, tenant.id, (trx, scope) =>
+    documents.deleteDocuments(trx, scope, { ids, externalIds: keys.externalIds }),
+  );
 }
 
 /** The tenant's documents with these ids, in the same order; null where none (or not the tenant's). */
@@ -62,7 +67,9 @@ export async function findDocumentsByIds(
   tenant: Tenant,
   ids: readonly string[],
 ): Promise<(Document | null)[]> {
-  const rows = await documents.findDocumentsByIds(deps.db, tenant.id, ids.filter(isDocumentId));
+  const rows = await withTenantScope(deps.db, tenant.id, (trx, scope) =>
+    documents.findDocumentsByIds(trx, scope, ids.filter(isDocumentId)),
+  );
   const byId = new Map(rows.map((row) => [row.id, toDocument(row)]));
   return ids.map((id) => byId.get(id) ?? null);
 }
@@ -78,12 +85,8 @@ export async function listDocuments(
     if (!isDocumentId(value)) throw badUserInput(name, 'is not a valid cursor');
     return value;
   };
-  const rows = await documents.listDocuments(deps.db, tenant.id, {
-    after: cursor('after'),
-    before: cursor('before'),
-    limit: page.limit,
-    inverted: page.inverted,
-  });
+  const keyset = { after: cursor('after'), before: cursor('before'), limit: page.limit, inverted: page.inverted };
+  const rows = await withTenantScope(deps.db, tenant.id, (trx, scope) => documents.listDocuments(trx, scope, keyset));
   return rows.map(toDocument);
 }
 

@@ -1,6 +1,7 @@
 import { builder } from './builder.js';
 import './types/scalars.js';
 import './types/tenant.js';
+import './types/tenant-admin.js';
 import './types/document.js';
 import './types/search.js';
 

@@ -2,7 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { toVectorParameter } from '../db/vector.js';
 import { DOCUMENT_COLUMNS, type DocumentRow } from '../documents/document.repository.js';
-import type { TenantId } from '../tenants/tenant.js';
+import type { TenantShard } from '../tenants/tenant.js';
 import type { DistanceMetric } from './distance.js';
 
 // As pgvector/kysely writes them, but on this module's (ESM) kysely: that helper requires the
@@ -23,28 +23,30 @@ export type SearchParams = {
 
 export type SearchRow = DocumentRow & { distance: number };
 
-function searchQuery(db: Db, tenantId: TenantId, params: SearchParams) {
+function searchQuery(db: Db, scope: TenantShard, params: SearchParams) {
   const distance = DISTANCE[params.metric](params.vector);
   let query = db
     .selectFrom('documents')
     .select(DOCUMENT_COLUMNS)
     .select(distance.as('distance'))
-    // A literal tenant_id prunes the plan to the tenant's partition alone; its HNSW index then
-    // serves `order by <distance> limit k`, which must be ascending on the same expression.
-    .where('tenant_id', '=', tenantId);
+    // The shard prunes the plan to one partition (and, in the shared pool, tenant_id to one hash
+    // bucket). A dedicated partition's HNSW index then serves `order by <distance> limit k`; in
+    // the shared pool there is no vector index, so the search is an exact scan of the tenant's rows.
+    .where('shard', '=', scope.shard)
+    .where('tenant_id', '=', scope.tenantId);
   if (params.filter) query = query.where(sql<boolean>`metadata @> ${JSON.stringify(params.filter)}::jsonb`);
   // Ordering by the output column reuses its expression: the vector is sent (and parsed) once.
   return query.orderBy('distance').limit(params.limit);
 }
 
 /** The tenant's documents nearest to the vector, closest first. */
-export async function searchDocuments(db: Db, tenantId: TenantId, params: SearchParams): Promise<SearchRow[]> {
-  return searchQuery(db, tenantId, params).execute();
+export async function searchDocuments(db: Db, scope: TenantShard, params: SearchParams): Promise<SearchRow[]> {
+  return searchQuery(db, scope, params).execute();
 }
 
 /** The plan of exactly the query searchDocuments runs, for routing and index checks. */
-export async function explainSearch(db: Db, tenantId: TenantId, params: SearchParams): Promise<unknown> {
-  const [row] = await searchQuery(db, tenantId, params).explain<{ 'QUERY PLAN': unknown }>('json');
+export async function explainSearch(db: Db, scope: TenantShard, params: SearchParams): Promise<unknown> {
+  const [row] = await searchQuery(db, scope, params).explain<{ 'QUERY PLAN': unknown }>('json');
   return row?.['QUERY PLAN'];
 }
 

@@ -1,4 +1,3 @@
-import { withTransaction } from '../db/database.js';
 import type { Document } from '../documents/document.js';
 import { toDocument } from '../documents/document.service.js';
 import { validateMetadata, validateVector } from '../documents/document-input.js';
@@ -6,6 +5,7 @@ import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
 import { badUserInput } from '../errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { HNSW_LIMITS, type Tenant } from '../tenants/tenant.js';
+import { withTenantScope } from '../tenants/tenant-scope.js';
 import { scoreFromDistance } from './distance.js';
 import { type SearchParams, explainSearch, searchDocuments, setSearchSettings } from './search.repository.js';
 
@@ -31,9 +31,9 @@ export async function search(
   const { settings, ...rest } = validateSearch(deps, tenant, args);
   const vector = rest.vector ?? (await loaders.queries.load(rest.query as string));
   const params: SearchParams = { ...rest.params, vector };
-  const rows = await withTransaction(deps.db, async (trx) => {
+  const rows = await withTenantScope(deps.db, tenant.id, async (trx, scope) => {
     await setSearchSettings(trx, settings);
-    return searchDocuments(trx, tenant.id, params);
+    return searchDocuments(trx, scope, params);
   });
   return rows.map((row, index) => ({
     rank: index + 1,
@@ -46,9 +46,9 @@ export async function search(
 /** The plan the search would run with these arguments (vector searches only). */
 export async function explain(deps: ServiceDeps, tenant: Tenant, args: SearchArgs & { vector: readonly number[] }) {
   const { settings, params, vector } = validateSearch(deps, tenant, args);
-  return withTransaction(deps.db, async (trx) => {
+  return withTenantScope(deps.db, tenant.id, async (trx, scope) => {
     await setSearchSettings(trx, settings);
-    return explainSearch(trx, tenant.id, { ...params, vector: vector as number[] });
+    return explainSearch(trx, scope, { ...params, vector: vector as number[] });
   });
 }
 

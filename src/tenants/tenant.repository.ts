@@ -1,8 +1,18 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import { type HnswSettings, type TenantId, hnswIndexName, partitionName } from './tenant.js';
+import type { Placement, TenantId, TenantState } from './tenant.js';
 
-const TENANT_COLUMNS = ['id', 'slug', 'name', 'hnsw_m', 'hnsw_ef_construction', 'ef_search', 'created_at'] as const;
+const TENANT_COLUMNS = [
+  'id',
+  'slug',
+  'name',
+  'hnsw_m',
+  'hnsw_ef_construction',
+  'ef_search',
+  'placement',
+  'state',
+  'created_at',
+] as const;
 
 export type TenantRow = {
   id: number;
@@ -11,59 +21,66 @@ export type TenantRow = {
   hnsw_m: number;
   hnsw_ef_construction: number;
   ef_search: number;
+  placement: string;
+  state: string;
   created_at: Date;
 };
 
+// Namespace of Narwhal's advisory locks (two-key form: namespace, tenant id).
+const TENANT_LOCK_NAMESPACE = 0x6e61_7277; // 'narw'
+
 export async function insertTenant(
   db: Db,
-  values: { slug: string; name: string; hnsw_m: number; hnsw_ef_construction: number; ef_search: number },
+  values: {
+    slug: string;
+    name: string;
+    hnsw_m: number;
+    hnsw_ef_construction: number;
+    ef_search: number;
+    placement: Placement;
+  },
 ): Promise<TenantRow> {
   return db.insertInto('tenants').values(values).returning(TENANT_COLUMNS).executeTakeFirstOrThrow();
+}
+
+/** Frees a deleted tenant's slug for reuse. */
+export async function deleteTenantTombstone(db: Db, slug: string): Promise<void> {
+  await db.deleteFrom('tenants').where('slug', '=', slug).where('state', '=', 'DELETED').execute();
 }
 
 export async function findTenantBySlug(db: Db, slug: string): Promise<TenantRow | undefined> {
   return db.selectFrom('tenants').select(TENANT_COLUMNS).where('slug', '=', slug).executeTakeFirst();
 }
 
-export async function deleteTenant(db: Db, tenantId: TenantId): Promise<void> {
-  await db.deleteFrom('tenants').where('id', '=', tenantId).execute();
+export async function findTenantById(db: Db, tenantId: TenantId): Promise<TenantRow | undefined> {
+  return db.selectFrom('tenants').select(TENANT_COLUMNS).where('id', '=', tenantId).executeTakeFirst();
 }
 
-export async function createTenantPartition(db: Db, tenantId: TenantId): Promise<void> {
-  await sql`create table ${sql.table(partitionName(tenantId))}
-    partition of documents for values in (${sql.lit(tenantId)})`.execute(db);
+export async function listTenants(db: Db, state?: TenantState): Promise<TenantRow[]> {
+  let query = db.selectFrom('tenants').select(TENANT_COLUMNS).orderBy('id');
+  if (state) query = query.where('state', '=', state);
+  return query.execute();
 }
 
-export async function dropTenantPartition(db: Db, tenantId: TenantId): Promise<void> {
-  await sql`drop table if exists ${sql.table(partitionName(tenantId))}`.execute(db);
-}
-
-/** operatorClass must come from HNSW_OPERATOR_CLASS: it is spliced in as an identifier. */
-export async function createTenantIndex(
+export async function updateTenant(
   db: Db,
   tenantId: TenantId,
-  settings: HnswSettings & { operatorClass: string },
-): Promise<void> {
-  await sql`create index if not exists ${sql.id(hnswIndexName(tenantId))}
-    on ${sql.table(partitionName(tenantId))}
-    using hnsw (embedding ${sql.raw(settings.operatorClass)})
-    with (m = ${sql.lit(settings.m)}, ef_construction = ${sql.lit(settings.efConstruction)})`.execute(db);
-}
-
-export async function dropTenantIndex(db: Db, tenantId: TenantId): Promise<void> {
-  await sql`drop index if exists ${sql.id(hnswIndexName(tenantId))}`.execute(db);
-}
-
-export async function countTenantDocuments(db: Db, tenantId: TenantId): Promise<number> {
-  const { count } = await db
-    .selectFrom('documents')
-    .select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('tenant_id', '=', tenantId)
+  patch: Partial<{ placement: Placement; state: TenantState; hnsw_m: number; hnsw_ef_construction: number }>,
+): Promise<TenantRow> {
+  return db
+    .updateTable('tenants')
+    .set({ ...patch, ...(patch.state === 'DELETED' ? { deleted_at: sql<Date>`now()` } : {}) })
+    .where('id', '=', tenantId)
+    .returning(TENANT_COLUMNS)
     .executeTakeFirstOrThrow();
-  return Number(count);
 }
 
-/** Refreshes the planner's statistics for the tenant's partition (row count, tenant_id values). */
-export async function analyzeTenantPartition(db: Db, tenantId: TenantId): Promise<void> {
-  await sql`analyze ${sql.table(partitionName(tenantId))}`.execute(db);
+/**
+ * Transaction-scoped advisory lock on one tenant. Reads and writes take it shared; moving a
+ * tenant's rows (promotion, demotion, deactivation) takes it exclusive, so no request sees or
+ * writes a tenant half-moved, and other tenants are never held up by it.
+ */
+export async function lockTenant(db: Db, tenantId: TenantId, mode: 'shared' | 'exclusive'): Promise<void> {
+  const lock = mode === 'shared' ? sql`pg_advisory_xact_lock_shared` : sql`pg_advisory_xact_lock`;
+  await sql`select ${lock}(${TENANT_LOCK_NAMESPACE}, ${tenantId})`.execute(db);
 }

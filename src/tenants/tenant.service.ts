@@ -3,28 +3,39 @@ import { isUniqueViolation } from '../db/postgres-errors.js';
 import { AppError, badUserInput } from '../errors.js';
 import { HNSW_OPERATOR_CLASS } from '../search/distance.js';
 import type { ServiceDeps } from '../service-deps.js';
+import * as partitions from './partition.repository.js';
 import * as tenants from './tenant.repository.js';
-import { HNSW_LIMITS, SLUG_PATTERN, type Tenant, type TenantId } from './tenant.js';
+import { toTenant, withTenantExclusive } from './tenant-scope.js';
+import {
+  HNSW_LIMITS,
+  hnswIndexName,
+  type Placement,
+  SLUG_PATTERN,
+  shardOf,
+  type Tenant,
+  type TenantId,
+  type TenantState,
+} from './tenant.js';
 
 export type CreateTenantInput = {
   slug: string;
   name?: string | null;
+  placement?: Placement | null;
   hnsw?: { m?: number | null; efConstruction?: number | null } | null;
   efSearch?: number | null;
 };
 
-/** Creates a tenant with its own partition and HNSW index, all in one transaction. */
+/** Creates a tenant: SHARED by default, or DEDICATED with its own partition and HNSW index. */
 export async function createTenant(deps: Pick<ServiceDeps, 'db' | 'metric'>, input: CreateTenantInput): Promise<Tenant> {
   const values = validateTenantInput(input);
   try {
     return await withTransaction(deps.db, async (trx) => {
-      const row = await tenants.insertTenant(trx, values);
-      const tenant = toTenant(row);
-      await tenants.createTenantPartition(trx, tenant.id);
-      await tenants.createTenantIndex(trx, tenant.id, {
-        ...tenant.hnsw,
-        operatorClass: HNSW_OPERATOR_CLASS[deps.metric],
-      });
+      await tenants.deleteTenantTombstone(trx, values.slug);
+      const tenant = toTenant(await tenants.insertTenant(trx, values));
+      if (tenant.placement === 'DEDICATED') {
+        await partitions.createTenantPartition(trx, tenant.id);
+        await partitions.createTenantIndex(trx, tenant.id, { ...tenant.hnsw, operatorClass: HNSW_OPERATOR_CLASS[deps.metric] });
+      }
       return tenant;
     });
   } catch (error) {
@@ -35,36 +46,61 @@ export async function createTenant(deps: Pick<ServiceDeps, 'db' | 'metric'>, inp
   }
 }
 
-/** Deletes a tenant and drops its partition; false when there was no such tenant. */
+/**
+ * Deletes a tenant's documents (dropping its own table, or its rows in the shared pool) and
+ * marks it DELETED; its slug can be reused. False when there is no such tenant.
+ */
 export async function deleteTenant(deps: Pick<ServiceDeps, 'db'>, slug: string): Promise<boolean> {
-  return withTransaction(deps.db, async (trx) => {
-    const row = await tenants.findTenantBySlug(trx, slug);
-    if (!row) return false;
-    const id = row.id as TenantId;
-    // Dropping the partition first is cheaper than cascading the delete row by row.
-    await tenants.dropTenantPartition(trx, id);
-    await tenants.deleteTenant(trx, id);
-    return true;
+  const row = await tenants.findTenantBySlug(deps.db, slug);
+  if (!row || row.state === 'DELETED') return false;
+  await withTenantExclusive(deps.db, row.id as TenantId, async (trx, tenant) => {
+    if (tenant.placement === 'SHARED' && tenant.state === 'ACTIVE') await partitions.deleteSharedRows(trx, tenant.id);
+    else await partitions.dropTenantTable(trx, tenant.id);
+    await tenants.updateTenant(trx, tenant.id, { state: 'DELETED' });
   });
+  return true;
 }
 
+/** The tenant with this slug, in any state but DELETED. */
 export async function findTenantBySlug(deps: Pick<ServiceDeps, 'db'>, slug: string): Promise<Tenant | undefined> {
   const row = await tenants.findTenantBySlug(deps.db, slug);
-  return row && toTenant(row);
+  return row && row.state !== 'DELETED' ? toTenant(row) : undefined;
 }
 
+export async function requireTenantBySlug(deps: Pick<ServiceDeps, 'db'>, slug: string): Promise<Tenant> {
+  const tenant = await findTenantBySlug(deps, slug);
+  if (!tenant) throw new AppError('TENANT_NOT_FOUND', `No tenant with slug "${slug.slice(0, 63)}"`, 'slug');
+  return tenant;
+}
+
+export async function listTenants(deps: Pick<ServiceDeps, 'db'>, state?: TenantState): Promise<Tenant[]> {
+  return (await tenants.listTenants(deps.db, state)).map(toTenant);
+}
+
+/** How many documents the tenant holds, wherever they are (shared pool, own table, detached). */
 export async function countDocuments(deps: Pick<ServiceDeps, 'db'>, tenant: Tenant): Promise<number> {
-  return tenants.countTenantDocuments(deps.db, tenant.id);
+  if (tenant.state === 'DELETED') return 0;
+  if (tenant.state === 'INACTIVE') return partitions.countTenantTableRows(deps.db, tenant.id);
+  return partitions.countTenantDocuments(deps.db, shardOf(tenant));
 }
 
-/** Drops the tenant's HNSW index: searches fall back to an exact scan (benchmarks compare both). */
+/** Drops a dedicated tenant's HNSW index: searches fall back to an exact scan (benchmarks compare both). */
 export async function dropSearchIndex(deps: Pick<ServiceDeps, 'db'>, tenant: Tenant): Promise<void> {
-  await tenants.dropTenantIndex(deps.db, tenant.id);
+  await partitions.dropIndex(deps.db, hnswIndexName(tenant.id));
 }
 
-/** Builds the tenant's HNSW index with its stored settings, if it is missing. */
+/** Builds a dedicated tenant's HNSW index with its stored settings, if it is missing. */
 export async function buildSearchIndex(deps: Pick<ServiceDeps, 'db' | 'metric'>, tenant: Tenant): Promise<void> {
-  await tenants.createTenantIndex(deps.db, tenant.id, { ...tenant.hnsw, operatorClass: HNSW_OPERATOR_CLASS[deps.metric] });
+  await partitions.createTenantIndex(deps.db, tenant.id, { ...tenant.hnsw, operatorClass: HNSW_OPERATOR_CLASS[deps.metric] });
+}
+
+export function validateHnswSettings(input: { m?: number | null; efConstruction?: number | null } | null | undefined) {
+  const m = inRange('hnsw.m', input?.m, HNSW_LIMITS.m);
+  const efConstruction = inRange('hnsw.efConstruction', input?.efConstruction, HNSW_LIMITS.efConstruction);
+  if (efConstruction < 2 * m) {
+    throw badUserInput('hnsw.efConstruction', `must be at least 2 * m (${2 * m}); pgvector requires it`);
+  }
+  return { m, efConstruction };
 }
 
 function validateTenantInput(input: CreateTenantInput) {
@@ -73,13 +109,16 @@ function validateTenantInput(input: CreateTenantInput) {
   }
   const name = input.name ?? input.slug;
   if (name.trim() === '' || name.length > 200) throw badUserInput('name', 'must be 1-200 characters');
-  const m = inRange('hnsw.m', input.hnsw?.m, HNSW_LIMITS.m);
-  const efConstruction = inRange('hnsw.efConstruction', input.hnsw?.efConstruction, HNSW_LIMITS.efConstruction);
-  if (efConstruction < 2 * m) {
-    throw badUserInput('hnsw.efConstruction', `must be at least 2 * m (${2 * m}); pgvector requires it`);
-  }
+  const { m, efConstruction } = validateHnswSettings(input.hnsw);
   const efSearch = inRange('efSearch', input.efSearch, HNSW_LIMITS.efSearch);
-  return { slug: input.slug, name, hnsw_m: m, hnsw_ef_construction: efConstruction, ef_search: efSearch };
+  return {
+    slug: input.slug,
+    name,
+    hnsw_m: m,
+    hnsw_ef_construction: efConstruction,
+    ef_search: efSearch,
+    placement: input.placement ?? 'SHARED',
+  };
 }
 
 function inRange(field: string, value: number | null | undefined, limits: { min: number; max: number; default: number }) {
@@ -88,15 +127,4 @@ function inRange(field: string, value: number | null | undefined, limits: { min:
     throw badUserInput(field, `must be an integer from ${limits.min} to ${limits.max}, got ${value}`);
   }
   return value;
-}
-
-function toTenant(row: tenants.TenantRow): Tenant {
-  return {
-    id: row.id as TenantId,
-    slug: row.slug,
-    name: row.name,
-    hnsw: { m: row.hnsw_m, efConstruction: row.hnsw_ef_construction },
-    efSearch: row.ef_search,
-    createdAt: row.created_at,
-  };
 }

@@ -3,6 +3,20 @@ export type TenantId = number & { readonly __brand: 'TenantId' };
 
 export type HnswSettings = { m: number; efConstruction: number };
 
+/** SHARED: rows in the pooled shard 0, searched exactly. DEDICATED: own partition + HNSW index. */
+export const PLACEMENTS = ['SHARED', 'DEDICATED'] as const;
+export type Placement = (typeof PLACEMENTS)[number];
+
+/** INACTIVE: rows kept in a detached table, not searchable. DELETED: rows gone, row kept. */
+export const TENANT_STATES = ['ACTIVE', 'INACTIVE', 'DELETED'] as const;
+export type TenantState = (typeof TENANT_STATES)[number];
+
+/** The shard (documents partition key) of the shared pool; a dedicated tenant's shard is its id. */
+export const SHARED_SHARD = 0;
+
+/** Where a tenant's rows are: every query on documents names both, so it plans one partition. */
+export type TenantShard = { tenantId: TenantId; shard: number };
+
 export type Tenant = {
   id: TenantId;
   slug: string;
@@ -10,8 +24,14 @@ export type Tenant = {
   hnsw: HnswSettings;
   /** ef_search used by searches that do not ask for one. */
   efSearch: number;
+  placement: Placement;
+  state: TenantState;
   createdAt: Date;
 };
+
+export function shardOf(tenant: Pick<Tenant, 'id' | 'placement'>): TenantShard {
+  return { tenantId: tenant.id, shard: tenant.placement === 'DEDICATED' ? tenant.id : SHARED_SHARD };
+}
 
 export const SLUG_PATTERN = /^[a-z0-9_-]{1,63}$/;
 
@@ -21,7 +41,10 @@ export const HNSW_LIMITS = {
   efSearch: { min: 1, max: 1000, default: 40 },
 } as const;
 
-/** Partition and index names come from the integer id only, never from user text. */
+/**
+ * Partition and index names come from the integer id only, never from user text. The same name
+ * holds a dedicated tenant's partition and, detached, an inactive tenant's rows.
+ */
 export function partitionName(id: TenantId): string {
   return `documents_t${id}`;
 }

@@ -11,7 +11,8 @@ afterAll(async () => {
   await t.close();
 });
 
-const CREATE = 'mutation($input: CreateTenantInput!) { createTenant(input: $input) { slug name hnsw { m efConstruction } efSearch documentCount } }';
+const CREATE =
+  'mutation($input: CreateTenantInput!) { createTenant(input: $input) { slug name placement hnsw { m efConstruction } efSearch documentCount } }';
 
 async function partitionExists(slug: string): Promise<boolean> {
   const { rows } = await sql<{ n: number }>`
@@ -24,9 +25,12 @@ async function partitionExists(slug: string): Promise<boolean> {
 
 describe('createTenant', () => {
   it('creates the tenant with its own partition and HNSW index, using the given settings', async () => {
-    const result = await t.admin(CREATE, { input: { slug: 'acme-corp', name: 'Acme', hnsw: { m: 8, efConstruction: 32 }, efSearch: 60 } });
+    const result = await t.admin(CREATE, {
+      input: { slug: 'acme-corp', name: 'Acme', placement: 'DEDICATED', hnsw: { m: 8, efConstruction: 32 }, efSearch: 60 },
+    });
     expect(result.data?.createTenant).toEqual({
       slug: 'acme-corp',
+      placement: 'DEDICATED',
       name: 'Acme',
       hnsw: { m: 8, efConstruction: 32 },
       efSearch: 60,
@@ -39,9 +43,15 @@ describe('createTenant', () => {
     expect(rows[0]?.indexdef).toMatch(/USING hnsw \(embedding vector_cosine_ops\) WITH \(m='?8'?, ef_construction='?32'?\)/);
   });
 
-  it('defaults name to the slug and HNSW settings to 16 / 64', async () => {
+  it('defaults to the shared pool (no partition of its own), name = slug and HNSW settings 16 / 64', async () => {
     const result = await t.admin(CREATE, { input: { slug: 'defaults_1' } });
-    expect(result.data?.createTenant).toMatchObject({ name: 'defaults_1', hnsw: { m: 16, efConstruction: 64 }, efSearch: 40 });
+    expect(result.data?.createTenant).toMatchObject({
+      name: 'defaults_1',
+      placement: 'SHARED',
+      hnsw: { m: 16, efConstruction: 64 },
+      efSearch: 40,
+    });
+    expect(await partitionExists('defaults_1')).toBe(false);
   });
 
   it('rejects a duplicate slug with CONFLICT', async () => {
@@ -91,7 +101,7 @@ describe('createTenant', () => {
 
 describe('deleteTenant', () => {
   it('drops the partition with the documents and reports whether the tenant existed', async () => {
-    const slug = await t.createTenant('doomed');
+    const slug = await t.createTenant('doomed', { placement: 'DEDICATED' });
     await t.as(slug)('mutation { upsertDocuments(documents: [{ content: "to be deleted" }]) { documents { id } } }');
     const deleted = await t.admin('mutation($slug: String!) { deleteTenant(slug: $slug) }', { slug });
     expect(deleted.data?.deleteTenant).toBe(true);
@@ -104,7 +114,7 @@ describe('deleteTenant', () => {
   });
 
   it('requires the admin token', async () => {
-    const slug = await t.createTenant('kept');
+    const slug = await t.createTenant('kept', { placement: 'DEDICATED' });
     const result = await t.as(slug)('mutation($slug: String!) { deleteTenant(slug: $slug) }', { slug });
     expect(errorCode(result)).toBe('UNAUTHENTICATED');
     expect(await partitionExists(slug)).toBe(true);

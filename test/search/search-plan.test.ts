@@ -20,7 +20,7 @@ beforeAll(async () => {
   t = await startTestApp();
   // Neighbours in other partitions make a plan that reads them visible.
   for (const prefix of ['plan-other-a', 'plan', 'plan-other-b']) {
-    const slug = await t.createTenant(prefix);
+    const slug = await t.createTenant(prefix, { placement: 'DEDICATED' });
     const current = (await findTenantBySlug(t.app.deps, slug))!;
     // At a few hundred rows a scan and sort is rightly cheaper than the index; at thousands it
     // is not. Loading before building the index is how bulk loads should go anyway.
@@ -36,7 +36,7 @@ beforeAll(async () => {
     if (prefix === 'plan') tenant = current;
   }
   // No manual ANALYZE: the server keeps statistics fresh after writes (PGlite has no autovacuum).
-  await t.app.deps.statistics.idle();
+  await t.app.deps.upkeep.idle();
 });
 afterAll(async () => {
   await t.close();

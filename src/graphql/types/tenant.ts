@@ -1,6 +1,24 @@
-import type { HnswSettings, Tenant } from '../../tenants/tenant.js';
+import { findIndexBuildProgress, findIndexSizeBytes } from '../../tenants/maintenance.service.js';
+import { type HnswSettings, PLACEMENTS, TENANT_STATES, type Tenant } from '../../tenants/tenant.js';
 import { countDocuments, createTenant, deleteTenant } from '../../tenants/tenant.service.js';
 import { builder } from '../builder.js';
+
+export const PlacementEnum = builder.enumType('TenantPlacement', {
+  description: 'Where a tenant\'s documents live.',
+  values: {
+    SHARED: { description: 'In the pooled shard with other small tenants; searched exactly (100% recall).' },
+    DEDICATED: { description: 'In a partition of its own with its own HNSW index.' },
+  } satisfies Record<(typeof PLACEMENTS)[number], unknown>,
+});
+
+export const TenantStateEnum = builder.enumType('TenantState', {
+  description: 'Lifecycle state of a tenant.',
+  values: {
+    ACTIVE: { description: 'Searchable and writable.' },
+    INACTIVE: { description: 'Documents kept but detached: requests get TENANT_INACTIVE until reactivated.' },
+    DELETED: { description: 'Documents removed; the slug can be reused.' },
+  } satisfies Record<(typeof TENANT_STATES)[number], unknown>,
+});
 
 const HnswSettingsRef = builder.objectRef<HnswSettings>('HnswSettings').implement({
   description: "Build settings of a tenant's HNSW index.",
@@ -12,22 +30,54 @@ const HnswSettingsRef = builder.objectRef<HnswSettings>('HnswSettings').implemen
   }),
 });
 
+const IndexBuildProgressRef = builder
+  .objectRef<{ phase: string; blocksDone: number; blocksTotal: number; tuplesDone: number; tuplesTotal: number }>(
+    'IndexBuildProgress',
+  )
+  .implement({
+    description: 'A running index build, from pg_stat_progress_create_index.',
+    fields: (t) => ({
+      phase: t.exposeString('phase', { description: 'PostgreSQL\'s name for the current phase.' }),
+      blocksDone: t.exposeFloat('blocksDone', { description: 'Blocks processed in this phase.' }),
+      blocksTotal: t.exposeFloat('blocksTotal', { description: 'Blocks to process in this phase.' }),
+      tuplesDone: t.exposeFloat('tuplesDone', { description: 'Rows processed in this phase.' }),
+      tuplesTotal: t.exposeFloat('tuplesTotal', { description: 'Rows to process in this phase.' }),
+    }),
+  });
+
 export const TenantRef = builder.objectRef<Tenant>('Tenant').implement({
-  description: 'A tenant: an isolated collection of documents with its own partition and vector index.',
+  description: 'A tenant: an isolated collection of documents.',
   fields: (t) => ({
     slug: t.exposeString('slug', { description: 'Unique, URL-safe identifier; sent in the x-tenant-id header.' }),
     name: t.exposeString('name', { description: 'Human-readable name.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the tenant was created.' }),
-    hnsw: t.field({ type: HnswSettingsRef, description: 'HNSW index settings.', resolve: (tenant) => tenant.hnsw }),
+    placement: t.expose('placement', { type: PlacementEnum, description: 'SHARED pool or DEDICATED partition.' }),
+    state: t.expose('state', { type: TenantStateEnum, description: 'ACTIVE, INACTIVE or DELETED.' }),
+    hnsw: t.field({
+      type: HnswSettingsRef,
+      description: 'HNSW settings (used once the tenant is DEDICATED).',
+      resolve: (tenant) => tenant.hnsw,
+    }),
     efSearch: t.exposeInt('efSearch', { description: 'ef_search used by searches that do not set one.' }),
     documentCount: t.int({
       description: 'How many documents the tenant holds.',
       resolve: (tenant, _args, ctx) => countDocuments(ctx.deps, tenant),
     }),
+    indexSizeBytes: t.float({
+      nullable: true,
+      description: 'Size of the tenant\'s HNSW index in bytes; null when SHARED (exact search, no index).',
+      resolve: (tenant, _args, ctx) => findIndexSizeBytes(ctx.deps, tenant),
+    }),
+    indexBuild: t.field({
+      type: IndexBuildProgressRef,
+      nullable: true,
+      description: 'Progress of an index build running on the tenant\'s partition, or null.',
+      resolve: (tenant, _args, ctx) => findIndexBuildProgress(ctx.deps, tenant),
+    }),
   }),
 });
 
-const HnswSettingsInput = builder.inputType('HnswSettingsInput', {
+export const HnswSettingsInput = builder.inputType('HnswSettingsInput', {
   description: 'HNSW build settings; omitted fields take the defaults (m 16, efConstruction 64).',
   fields: (t) => ({
     m: t.int({ required: false, description: 'Connections per node, 2-100.' }),
@@ -40,6 +90,7 @@ const CreateTenantInput = builder.inputType('CreateTenantInput', {
   fields: (t) => ({
     slug: t.string({ required: true, description: "1-63 of a-z, 0-9, '-' and '_'." }),
     name: t.string({ required: false, description: 'Defaults to the slug.' }),
+    placement: t.field({ type: PlacementEnum, required: false, description: 'Defaults to SHARED.' }),
     hnsw: t.field({ type: HnswSettingsInput, required: false, description: 'Index settings.' }),
     efSearch: t.int({ required: false, description: 'Default query ef_search, 1-1000 (default 40).' }),
   }),
@@ -56,7 +107,7 @@ builder.queryField('tenant', (t) =>
 builder.mutationField('createTenant', (t) =>
   t.field({
     type: TenantRef,
-    description: 'Admin: creates a tenant with its own partition and HNSW index.',
+    description: 'Admin: creates a tenant, SHARED unless asked for DEDICATED (own partition and HNSW index).',
     args: { input: t.arg({ type: CreateTenantInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
       ctx.requireAdmin();
@@ -67,7 +118,7 @@ builder.mutationField('createTenant', (t) =>
 
 builder.mutationField('deleteTenant', (t) =>
   t.boolean({
-    description: 'Admin: deletes a tenant and all its documents. False when no such tenant exists.',
+    description: 'Admin: deletes a tenant\'s documents and marks it DELETED. False when no such tenant exists.',
     args: { slug: t.arg.string({ required: true }) },
     resolve: (_root, { slug }, ctx) => {
       ctx.requireAdmin();

@@ -1,0 +1,293 @@
+// Citus (distributed PostgreSQL): the only Citus-specific SQL in Narwhal. Everything else runs
+// unchanged on a Citus coordinator, because every tenant-scoped key leads with tenant_id.
+// None of this has run against a live Citus here; the tests check the SQL text and, on plain
+// PostgreSQL, the guards and the shared-partition flattening. See docs/citus.md.
+import { type RawBuilder, sql } from 'kysely';
+import type { Db } from './database.js';
+
+/**
+ * Oldest Citus these statements are written for. tenants.id is an `integer` identity column:
+ * Citus tables accept non-bigint identity columns from 12.0 (citus#7008), and a reference table
+ * made from a table Citus already tracks, with an identity column, from 12.1 (citus#7131).
+ * Tenant isolation of partitioned tables needs 11.1 (shard split rewrite). Target: 13.0 / PG 17.
+ */
+export const MIN_CITUS_VERSION = { major: 12, minor: 1 } as const;
+
+/**
+ * Shards per distributed table, fixed explicitly rather than taken from the server's
+ * citus.shard_count. Every LIST partition of `documents` (one per DEDICATED tenant) gets this
+ * many shards too, of which only the one holding its tenant's hash has rows; the shared pool
+ * (the DEFAULT partition) is bucketed across all of them.
+ */
+export const DOCUMENTS_SHARD_COUNT = 32;
+
+export type ShardTransferMode = 'auto' | 'force_logical' | 'block_writes';
+
+export type CitusDistributionStep = { name: string; statement: RawBuilder<unknown> };
+
+// Serializes distribution across Narwhal processes starting together against one coordinator.
+const DISTRIBUTION_LOCK_KEY = 7_361_042_001;
+const MAX_INT4 = 2_147_483_647;
+
+/** True when the citus extension is installed in the current database. */
+export async function isCitus(db: Db): Promise<boolean> {
+  const { rows } = await sql<{ installed: boolean }>`
+    select exists (select 1 from pg_extension where extname = 'citus') as installed`.execute(db);
+  return rows[0]?.installed === true;
+}
+
+/**
+ * The idempotent statements that turn a migrated Narwhal database on a Citus coordinator into a
+ * distributed one, in the order they must run. Each checks pg_dist_partition first, so re-running
+ * them (every startup) is a no-op. They are DO blocks: no parameters, only constant names.
+ */
+export function citusDistributionStatements(): CitusDistributionStep[] {
+  return [
+    {
+      // Citus does not distribute multi-level partitioned tables. Migration 0006 makes the shared
+      // DEFAULT partition a plain table when citus is installed, but a database migrated on plain
+      // PostgreSQL and restored onto a coordinator has it hash sub-partitioned: fold the buckets
+      // back into one table (Citus's own hash shards do the bucketing). One transaction, once.
+      // Only indexes defined on `documents` itself carry over to the new partition.
+      name: 'flatten-shared-partition',
+      statement: sql`do $$
+declare
+  column_list text;
+begin
+  if exists (select 1 from pg_dist_partition where logicalrelid = 'documents'::regclass) then
+    return;
+  end if;
+  if not exists (select 1 from pg_class where oid = to_regclass('documents_shared') and relkind = 'p') then
+    return;
+  end if;
+  select string_agg(quote_ident(attname), ', ' order by attnum) into column_list
+    from pg_attribute
+   where attrelid = 'documents'::regclass and attnum > 0 and not attisdropped and attgenerated = '';
+  alter table documents detach partition documents_shared;
+  alter table documents_shared rename to documents_shared_hashed;
+  create table documents_shared partition of documents default;
+  execute format('insert into documents_shared (%s) select %s from documents_shared_hashed', column_list, column_list);
+  drop table documents_shared_hashed;
+end
+$$`,
+    },
+    // tenants: small, read on every request, referenced by documents' foreign key. A reference
+    // table is replicated to every node, so that foreign key (distributed -> reference is
+    // supported, distributed -> local is not) and any join with documents stay on the worker.
+    // Writes (createTenant) become a commit on every node, which their rarity affords.
+    referenceTableStep('tenants'),
+    // deployment_settings: one row read at startup. Only the coordinator reads it today, but as a
+    // reference table it exists on every node, so Narwhal may connect to any node (Citus 11+
+    // syncs metadata to workers) and still find it; a local table lives on the coordinator only.
+    referenceTableStep('deployment_settings'),
+    {
+      // documents: hash-distributed by tenant_id, the LIST partition key, so Citus shards the
+      // parent and every partition alike (new partitions are distributed as they are created)
+      // and a query with `tenant_id = $1` is routed to one shard on one worker, where the
+      // partition's own HNSW index serves it. colocate_with => 'none' starts a colocation group
+      // of its own, so isolate_tenant_to_new_shard(..., 'CASCADE') splits only Narwhal's tables;
+      // future tenant-keyed tables should join it with colocate_with => 'documents'.
+      name: 'documents',
+      statement: sql`do $$
+begin
+  if not exists (select 1 from pg_dist_partition where logicalrelid = 'documents'::regclass and partmethod = 'h') then
+    perform create_distributed_table('documents', 'tenant_id', colocate_with => 'none', shard_count => ${sql.lit(DOCUMENTS_SHARD_COUNT)});
+  end if;
+end
+$$`,
+    },
+    {
+      // Distributing copies existing rows into shards and leaves the originals in the
+      // coordinator's (now unread) local tables. Besides wasting disk, stale local rows in the
+      // DEFAULT partition would make PostgreSQL refuse a new LIST partition for their tenant.
+      // Runs only once all three tables are distributed: truncating tenants' local copy cascades
+      // locally to documents', which must already be safe in its shards. A truncated table has
+      // size 0, so later runs skip it.
+      name: 'truncate-local-copies',
+      statement: sql`do $$
+begin
+  if (select count(*) from pg_dist_partition
+       where (logicalrelid = 'documents'::regclass and partmethod = 'h')
+          or (logicalrelid in ('tenants'::regclass, 'deployment_settings'::regclass) and partmethod = 'n' and repmodel = 't')) < 3 then
+    return;
+  end if;
+  if exists (select 1 from pg_partition_tree('documents') where isleaf and pg_relation_size(relid) > 0) then
+    perform truncate_local_data_after_distributing_table('documents');
+  end if;
+  if pg_relation_size('tenants') > 0 then
+    perform truncate_local_data_after_distributing_table('tenants');
+  end if;
+  if pg_relation_size('deployment_settings') > 0 then
+    perform truncate_local_data_after_distributing_table('deployment_settings');
+  end if;
+end
+$$`,
+    },
+  ];
+}
+
+function referenceTableStep(table: 'tenants' | 'deployment_settings'): CitusDistributionStep {
+  const name = sql.lit(table);
+  // With the coordinator in the metadata (citus_set_coordinator_host), Citus would answer a
+  // local table's foreign key to the new reference table by converting documents into a
+  // "Citus local table" and back again when it is distributed. Switching that off for this
+  // transaction keeps the classic path: documents stays a plain table for the moment until the
+  // next step distributes it. The guard tells a reference table (repmodel 't') from a Citus
+  // local one (repmodel 's'), which must still be converted.
+  return {
+    name: table,
+    statement: sql`do $$
+begin
+  if not exists (select 1 from pg_dist_partition where logicalrelid = ${name}::regclass and partmethod = 'n' and repmodel = 't') then
+    set local citus.enable_local_reference_table_foreign_keys = off;
+    perform create_reference_table(${name});
+  end if;
+end
+$$`,
+  };
+}
+
+/** What stands in the way of distributing this database; empty when nothing does. */
+export async function findCitusProblems(db: Db): Promise<string[]> {
+  const { rows } = await sql<{ version: string | null }>`
+    select (select extversion from pg_extension where extname = 'citus') as version`.execute(db);
+  const version = rows[0]?.version;
+  if (!version) return ['the citus extension is not installed in this database (create extension citus)'];
+  const problems: string[] = [];
+  const [major = 0, minor = 0] = version.split(/[.-]/).map(Number);
+  if (major < MIN_CITUS_VERSION.major || (major === MIN_CITUS_VERSION.major && minor < MIN_CITUS_VERSION.minor)) {
+    problems.push(
+      `Citus ${version} is older than ${MIN_CITUS_VERSION.major}.${MIN_CITUS_VERSION.minor}, the first to accept ` +
+        'the integer identity column tenants.id in Citus tables',
+    );
+  }
+  const state = await sql<{ distributed: boolean; workers: number }>`
+    select exists (select 1 from pg_dist_partition where logicalrelid = 'documents'::regclass and partmethod = 'h') as distributed,
+           (select count(*)::int from citus_get_active_worker_nodes()) as workers`.execute(db);
+  const { distributed = false, workers = 0 } = state.rows[0] ?? {};
+  // Citus puts a cluster's first tables on the coordinator when no worker is registered; they
+  // would stay there until a rebalance. Refuse instead, before anything is distributed.
+  if (!distributed && workers === 0) {
+    problems.push('no active Citus worker nodes: register them with citus_add_node(host, port) first');
+  }
+  return problems;
+}
+
+/**
+ * Distributes Narwhal's tables on a Citus coordinator (after the migrations), each step in its
+ * own transaction, under an advisory lock so concurrently starting servers take turns.
+ */
+export async function distributeCitusTables(db: Db): Promise<void> {
+  if (db.isTransaction) {
+    throw new Error('distributeCitusTables runs each step in its own transaction; call it outside a transaction');
+  }
+  await db.connection().execute(async (connection) => {
+    await sql`select pg_advisory_lock(${DISTRIBUTION_LOCK_KEY}::bigint)`.execute(connection);
+    try {
+      const problems = await findCitusProblems(connection);
+      if (problems.length > 0) {
+        throw new Error(`Cannot distribute Narwhal's tables on Citus:\n- ${problems.join('\n- ')}`);
+      }
+      for (const step of citusDistributionStatements()) {
+        try {
+          await step.statement.execute(connection);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new Error(`Citus distribution step "${step.name}" failed: ${reason}`, { cause: error });
+        }
+      }
+    } finally {
+      await sql`select pg_advisory_unlock(${DISTRIBUTION_LOCK_KEY}::bigint)`.execute(connection);
+    }
+  });
+}
+
+function assertTenantId(tenantId: number): void {
+  if (!Number.isSafeInteger(tenantId) || tenantId < 1 || tenantId > MAX_INT4) {
+    throw new RangeError(`tenantId must be an integer from 1 to ${MAX_INT4} (tenants.id), got ${tenantId}`);
+  }
+}
+
+/**
+ * Splits the shard holding the tenant's hash so the tenant gets a shard group of its own (the
+ * Citus counterpart of a DEDICATED partition), which citus_move_shard_placement can then put on
+ * a node of its own. CASCADE splits every colocated table alike: documents, all its partitions.
+ * The tenant id is a parameter, cast so the function's "any" argument gets a type.
+ */
+export function isolateTenantStatement(
+  tenantId: number,
+  options: { shardTransferMode?: ShardTransferMode } = {},
+): RawBuilder<{ shard_id: string }> {
+  assertTenantId(tenantId);
+  const mode = options.shardTransferMode ?? 'auto';
+  return sql<{ shard_id: string }>`select isolate_tenant_to_new_shard('documents', ${tenantId}::integer, cascade_option => 'CASCADE', shard_transfer_mode => ${mode}::citus.shard_transfer_mode)::text as shard_id`;
+}
+
+/** The documents shard holding the tenant, and whether the tenant already has it to itself. */
+export function tenantShardStatement(tenantId: number): RawBuilder<{ shard_id: string; isolated: boolean }> {
+  assertTenantId(tenantId);
+  return sql<{ shard_id: string; isolated: boolean }>`select shardid::text as shard_id, shardminvalue = shardmaxvalue as isolated
+    from pg_dist_shard
+   where shardid = get_shard_id_for_distribution_column('documents', ${tenantId}::integer)`;
+}
+
+/**
+ * Gives the tenant a shard of its own and returns its id; returns the existing one when the
+ * tenant is already isolated. Not inside a transaction that has written (Citus refuses), and
+ * 'auto' / 'force_logical' need wal_level = logical on the workers.
+ */
+export async function isolateTenantToOwnShard(
+  db: Db,
+  tenantId: number,
+  options: { shardTransferMode?: ShardTransferMode } = {},
+): Promise<string> {
+  if (!(await isCitus(db))) throw new Error('isolateTenantToOwnShard needs a Citus coordinator');
+  const current = (await tenantShardStatement(tenantId).execute(db)).rows[0];
+  if (current?.isolated) return current.shard_id;
+  const { rows } = await isolateTenantStatement(tenantId, options).execute(db);
+  const shardId = rows[0]?.shard_id;
+  if (shardId === undefined) throw new Error(`isolate_tenant_to_new_shard returned no shard for tenant ${tenantId}`);
+  return shardId;
+}
+
+const SETTING_NAME = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
+const SETTING_WORD = /^[A-Za-z0-9_]+$/;
+
+/**
+ * `SET LOCAL` statements for per-query settings (hnsw.ef_search, hnsw.iterative_scan) that also
+ * reach Citus workers. A router query runs on the worker, where set_config(..., true) made on the
+ * coordinator is never seen; Citus forwards SET LOCAL (not set_config) to the workers of the
+ * current transaction when citus.propagate_set_commands is 'local', set first. On plain
+ * PostgreSQL the citus.* setting is an inert placeholder. Run inside a transaction; values are
+ * validated and inlined, as SET takes no parameters.
+ */
+export function transactionLocalSettingStatements(
+  settings: Readonly<Record<string, number | string>>,
+): RawBuilder<unknown>[] {
+  const statements: RawBuilder<unknown>[] = [sql`set local citus.propagate_set_commands = 'local'`];
+  for (const [name, value] of Object.entries(settings)) {
+    if (!SETTING_NAME.test(name)) throw new RangeError(`setting name must look like "hnsw.ef_search", got "${name}"`);
+    const valid = typeof value === 'number' ? Number.isFinite(value) : SETTING_WORD.test(value);
+    if (!valid) throw new RangeError(`setting ${name}: value must be a finite number or a single word, got "${value}"`);
+    statements.push(sql`set local ${sql.raw(name)} = ${sql.lit(value)}`);
+  }
+  return statements;
+}
+
+/** What Narwhal does and does not do on Citus, for logs, CLIs and docs. */
+export function citusSupportSummary(): string {
+  return [
+    `Narwhal on Citus (written for Citus >= ${MIN_CITUS_VERSION.major}.${MIN_CITUS_VERSION.minor}; target 13.0 on PostgreSQL 17):`,
+    '- tenants and deployment_settings become reference tables (a copy on every node);',
+    `- documents is hash-distributed by tenant_id into ${DOCUMENTS_SHARD_COUNT} shards, partitions included;`,
+    '  a tenant-scoped query is routed to the one worker holding that tenant;',
+    "- the shared pool (documents' DEFAULT partition) is a plain table, bucketed by Citus's hash shards;",
+    '  a database migrated on plain PostgreSQL has its hash sub-partitions folded into it once;',
+    '- DEDICATED tenants keep a LIST partition with its HNSW index (one shard of it holds their rows);',
+    '  isolateTenantToOwnShard gives a big tenant a shard group of its own, which',
+    '  citus_move_shard_placement can move to its own node;',
+    '- per-query settings reach workers only as SET LOCAL with citus.propagate_set_commands = local;',
+    'Not done by Narwhal: adding nodes, rebalancing, moving shards, backups, high availability.',
+    'Not verified here: nothing has run against a live Citus cluster; only the generated SQL is tested.',
+  ].join('\n');
+}

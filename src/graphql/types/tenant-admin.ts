@@ -1,0 +1,99 @@
+import type { Context } from '../../context.js';
+import { prewarmIndex, rebuildIndex, vacuumAnalyze } from '../../tenants/maintenance.service.js';
+import type { Tenant } from '../../tenants/tenant.js';
+import { activateTenant, deactivateTenant, demoteTenant, promoteTenantById } from '../../tenants/placement.service.js';
+import { listTenants, requireTenantBySlug, validateHnswSettings } from '../../tenants/tenant.service.js';
+import { builder } from '../builder.js';
+import { HnswSettingsInput, TenantRef, TenantStateEnum } from './tenant.js';
+
+// Admin operations on any tenant, named by slug: placement moves, lifecycle and maintenance.
+
+const PrewarmResultRef = builder
+  .objectRef<{ available: boolean; blocksLoaded: number | null; message: string }>('PrewarmResult')
+  .implement({
+    description: 'What pg_prewarm did, or why it could not.',
+    fields: (t) => ({
+      available: t.exposeBoolean('available', { description: 'Whether pg_prewarm exists on this database.' }),
+      blocksLoaded: t.exposeInt('blocksLoaded', { nullable: true, description: 'Index blocks read into memory.' }),
+      message: t.exposeString('message', { description: 'What happened, in words.' }),
+    }),
+  });
+
+builder.queryFields((t) => ({
+  tenants: t.field({
+    type: [TenantRef],
+    description: 'Admin: every tenant, optionally only those in one state.',
+    args: { state: t.arg({ type: TenantStateEnum, required: false }) },
+    resolve: (_root, args, ctx) => {
+      ctx.requireAdmin();
+      return listTenants(ctx.deps, args.state ?? undefined);
+    },
+  }),
+  tenantBySlug: t.field({
+    type: TenantRef,
+    nullable: true,
+    description: 'Admin: one tenant by slug, in any state but DELETED.',
+    args: { slug: t.arg.string({ required: true }) },
+    resolve: async (_root, { slug }, ctx) => {
+      ctx.requireAdmin();
+      return requireTenantBySlug(ctx.deps, slug).catch(() => null);
+    },
+  }),
+}));
+
+builder.mutationFields((t) => {
+  const tenantMutation = (description: string, run: (ctx: Context, tenant: Tenant) => Promise<Tenant>) =>
+    t.field({
+      type: TenantRef,
+      description,
+      args: { slug: t.arg.string({ required: true }) },
+      resolve: (_root, { slug }, ctx) => withTenant(run)(ctx, slug),
+    });
+  return {
+    promoteTenant: tenantMutation('Admin: moves a SHARED tenant to a DEDICATED partition with its own HNSW index.', (ctx, tenant) =>
+      promoteTenantById(ctx.deps, tenant.id),
+    ),
+    demoteTenant: tenantMutation('Admin: moves a DEDICATED tenant back into the shared pool.', (ctx, tenant) =>
+      demoteTenant(ctx.deps, tenant),
+    ),
+    deactivateTenant: tenantMutation('Admin: detaches a tenant\'s documents; its requests get TENANT_INACTIVE.', (ctx, tenant) =>
+      deactivateTenant(ctx.deps, tenant),
+    ),
+    activateTenant: tenantMutation(
+      'Admin: reattaches an inactive tenant\'s documents (then prewarm its index with prewarmTenant where pg_prewarm exists).',
+      (ctx, tenant) => activateTenant(ctx.deps, tenant),
+    ),
+    rebuildTenantIndex: t.field({
+      type: TenantRef,
+      description: 'Admin: rebuilds a DEDICATED tenant\'s HNSW index with new settings, concurrently, then swaps it in.',
+      args: { slug: t.arg.string({ required: true }), hnsw: t.arg({ type: HnswSettingsInput, required: true }) },
+      resolve: (_root, { slug, hnsw }, ctx) =>
+        withTenant((c, tenant) => rebuildIndex(c.deps, tenant, validateHnswSettings(hnsw)))(ctx, slug),
+    }),
+    vacuumAnalyze: t.string({
+      description: 'Admin: VACUUM ANALYZE of one tenant\'s table, or of all documents when slug is omitted. Returns the table.',
+      args: { slug: t.arg.string({ required: false }) },
+      resolve: async (_root, { slug }, ctx) => {
+        ctx.requireAdmin();
+        return vacuumAnalyze(ctx.deps, slug ? await requireTenantBySlug(ctx.deps, slug) : undefined);
+      },
+    }),
+    prewarmTenant: t.field({
+      type: PrewarmResultRef,
+      description: 'Admin: loads a DEDICATED tenant\'s HNSW index into memory with pg_prewarm, where it exists.',
+      args: { slug: t.arg.string({ required: true }) },
+      resolve: async (_root, { slug }, ctx) => {
+        ctx.requireAdmin();
+        return prewarmIndex(ctx.deps, await requireTenantBySlug(ctx.deps, slug));
+      },
+    }),
+  };
+});
+
+/** Admin-only: resolves the slug (any state but DELETED) and runs the operation on that tenant. */
+function withTenant<T>(run: (ctx: Context, tenant: Tenant) => Promise<T>) {
+  return async (ctx: Context, slug: string): Promise<T> => {
+    ctx.requireAdmin();
+    return run(ctx, await requireTenantBySlug(ctx.deps, slug));
+  };
+}

@@ -1,0 +1,58 @@
+import { type Db, withTransaction } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { findTenantById, lockTenant, type TenantRow } from './tenant.repository.js';
+import { type Placement, type Tenant, type TenantId, type TenantShard, type TenantState, shardOf } from './tenant.js';
+
+/**
+ * Runs fn in a transaction that holds the tenant's lock shared and sees where its rows are now.
+ * The tenant a request resolved may have been promoted, demoted or deactivated since; re-reading
+ * it under the lock means a request always works against one consistent placement.
+ */
+export async function withTenantScope<T>(
+  db: Db,
+  tenantId: TenantId,
+  fn: (trx: Db, shard: TenantShard, tenant: Tenant) => Promise<T>,
+): Promise<T> {
+  return withTransaction(db, async (trx) => {
+    await lockTenant(trx, tenantId, 'shared');
+    const tenant = await currentTenant(trx, tenantId);
+    assertActive(tenant);
+    return fn(trx, shardOf(tenant), tenant);
+  });
+}
+
+/** Runs fn holding the tenant's lock exclusively: for moving its rows. Waits for in-flight requests. */
+export async function withTenantExclusive<T>(db: Db, tenantId: TenantId, fn: (trx: Db, tenant: Tenant) => Promise<T>) {
+  return withTransaction(db, async (trx) => {
+    await lockTenant(trx, tenantId, 'exclusive');
+    const tenant = await currentTenant(trx, tenantId);
+    if (tenant.state === 'DELETED') throw new AppError('TENANT_NOT_FOUND', `Tenant "${tenant.slug}" was deleted`);
+    return fn(trx, tenant);
+  });
+}
+
+export function assertActive(tenant: Tenant): void {
+  if (tenant.state === 'DELETED') throw new AppError('TENANT_NOT_FOUND', `No tenant with slug "${tenant.slug}"`);
+  if (tenant.state === 'INACTIVE') {
+    throw new AppError('TENANT_INACTIVE', `Tenant "${tenant.slug}" is inactive; an admin can reactivate it`);
+  }
+}
+
+async function currentTenant(db: Db, tenantId: TenantId): Promise<Tenant> {
+  const row = await findTenantById(db, tenantId);
+  if (!row) throw new AppError('TENANT_NOT_FOUND', 'The tenant no longer exists');
+  return toTenant(row);
+}
+
+export function toTenant(row: TenantRow): Tenant {
+  return {
+    id: row.id as TenantId,
+    slug: row.slug,
+    name: row.name,
+    hnsw: { m: row.hnsw_m, efConstruction: row.hnsw_ef_construction },
+    efSearch: row.ef_search,
+    placement: row.placement as Placement,
+    state: row.state as TenantState,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,61 @@
+import { createBackgroundQueue } from '../background-queue.js';
+import type { Db } from '../db/database.js';
+import type { DistanceMetric } from '../search/distance.js';
+import { analyzeTenantPartition, countTenantDocuments } from './partition.repository.js';
+import { promoteTenantById } from './placement.service.js';
+import { type Placement, SHARED_SHARD, type TenantId } from './tenant.js';
+
+export type WriteEvent = { tenantId: TenantId; placement: Placement; rows: number };
+
+export type TenantUpkeep = {
+  /** Called after each committed write; schedules whatever upkeep it makes due. */
+  afterWrite(event: WriteEvent): void;
+  idle(): Promise<void>;
+};
+
+/**
+ * Upkeep that follows writes, in the background:
+ * - a DEDICATED partition is re-analyzed on autovacuum's own threshold (50 rows + 10%). The
+ *   embedded engine runs no autovacuum, and without statistics the planner estimates a freshly
+ *   loaded partition at a handful of rows and never uses its HNSW index;
+ * - a SHARED tenant that passes the promotion threshold is moved to a dedicated partition.
+ */
+export function createTenantUpkeep(options: {
+  db: Db;
+  metric: DistanceMetric;
+  /** Documents at which a shared tenant is promoted; 0 turns automatic promotion off. */
+  promotionThreshold: number;
+  onError: (error: unknown) => void;
+}): TenantUpkeep {
+  const { db, metric, promotionThreshold, onError } = options;
+  const writtenSinceAnalyze = new Map<TenantId, number>();
+  const rowsAtAnalyze = new Map<TenantId, number>();
+
+  const analyze = createBackgroundQueue(async (tenantId: TenantId) => {
+    const written = writtenSinceAnalyze.get(tenantId) ?? 0;
+    writtenSinceAnalyze.delete(tenantId);
+    await analyzeTenantPartition(db, tenantId);
+    rowsAtAnalyze.set(tenantId, (rowsAtAnalyze.get(tenantId) ?? 0) + written);
+  }, onError);
+
+  const promote = createBackgroundQueue(async (tenantId: TenantId) => {
+    const rows = await countTenantDocuments(db, { tenantId, shard: SHARED_SHARD });
+    if (rows >= promotionThreshold) await promoteTenantById({ db, metric }, tenantId);
+  }, onError);
+
+  return {
+    afterWrite({ tenantId, placement, rows }) {
+      if (placement === 'SHARED') {
+        if (promotionThreshold > 0) promote.enqueue(tenantId);
+        return;
+      }
+      const written = (writtenSinceAnalyze.get(tenantId) ?? 0) + rows;
+      writtenSinceAnalyze.set(tenantId, written);
+      if (written >= 50 + 0.1 * (rowsAtAnalyze.get(tenantId) ?? 0)) analyze.enqueue(tenantId);
+    },
+    async idle() {
+      await promote.idle();
+      await analyze.idle();
+    },
+  };
+}
