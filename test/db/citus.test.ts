@@ -94,7 +94,9 @@ describe('Citus distribution statements (generated SQL)', () => {
     expect(guard).toBeGreaterThan(0);
     expect(text).toContain("to_regclass('documents_shared') and relkind = 'p'");
     expect(text.indexOf('alter table documents detach partition documents_shared;')).toBeGreaterThan(guard);
-    expect(text).toContain('create table documents_shared partition of documents default;');
+    // Same bound as before (shard 0), read from the catalog rather than assumed.
+    expect(text).toContain("select pg_get_expr(relpartbound, oid) into partition_bound from pg_class where oid = 'documents_shared'::regclass;");
+    expect(text).toContain("execute format('create table documents_shared partition of documents %s', partition_bound);");
     expect(text).toContain('drop table documents_shared_hashed;');
   });
 
@@ -259,7 +261,7 @@ describe('on the test engine (plain PostgreSQL, no citus extension)', () => {
   // Rewrites the shared partition, so only on the embedded engine this file owns: never on a
   // TEST_DATABASE_URL other test files may be writing to at the same time.
   describe.skipIf(!!process.env.TEST_DATABASE_URL)('flattening the shared partition (embedded engine only)', () => {
-    it('folds the hash buckets into one DEFAULT partition, keeping every row, and is idempotent', async () => {
+    it('folds the hash buckets into one partition for shard 0, keeping every row, and is idempotent', async () => {
       const partitioned = async () => {
         const { rows } = await sql<{ kind: string }>`select relkind::text as kind from pg_class where oid = 'documents_shared'::regclass`.execute(t.db);
         return rows[0]?.kind;
@@ -271,8 +273,8 @@ describe('on the test engine (plain PostgreSQL, no citus extension)', () => {
       const tenantId = tenant[0]!.id;
       const vector = `[${embedText('shared pool row').join(',')}]`;
       for (const externalId of ['a', 'b', 'c']) {
-        await sql`insert into documents (tenant_id, external_id, content, embedding, embedding_model, content_hash)
-          values (${tenantId}, ${externalId}, 'shared pool row', ${vector}, 'test-hashing', 'hash')`.execute(t.db);
+        await sql`insert into documents (tenant_id, shard, external_id, content, embedding, embedding_model, content_hash)
+          values (${tenantId}, 0, ${externalId}, 'shared pool row', ${vector}, 'test-hashing', 'hash')`.execute(t.db);
       }
 
       await t.db.connection().execute(async (db) => {
@@ -289,9 +291,9 @@ describe('on the test engine (plain PostgreSQL, no citus extension)', () => {
       expect(await partitioned()).toBe('r');
       const { rows: bound } = await sql<{ bound: string }>`
         select pg_get_expr(relpartbound, oid) as bound from pg_class where oid = 'documents_shared'::regclass`.execute(t.db);
-      expect(bound[0]?.bound).toBe('DEFAULT');
+      expect(bound[0]?.bound).toBe('FOR VALUES IN (0)');
       const { rows: leftovers } = await sql<{ n: number }>`
-        select count(*)::int as n from pg_class where relname like 'documents_shared_%' and relkind in ('r', 'p')`.execute(t.db);
+        select count(*)::int as n from pg_class where relname ~ '^documents_shared_' and relkind in ('r', 'p')`.execute(t.db);
       expect(leftovers[0]?.n).toBe(0);
       const { rows: kept } = await sql<{ external_id: string }>`
         select external_id from documents_shared where tenant_id = ${tenantId} order by external_id`.execute(t.db);
