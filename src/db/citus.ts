@@ -15,9 +15,9 @@ export const MIN_CITUS_VERSION = { major: 12, minor: 1 } as const;
 
 /**
  * Shards per distributed table, fixed explicitly rather than taken from the server's
- * citus.shard_count. Every LIST partition of `documents` (one per DEDICATED tenant) gets this
- * many shards too, of which only the one holding its tenant's hash has rows; the shared pool
- * (the DEFAULT partition) is bucketed across all of them.
+ * citus.shard_count. Every partition of `documents` gets this many shards: a DEDICATED tenant's
+ * partition has rows in only the one covering its tenant's hash, while the shared pool (shard 0,
+ * documents_shared) spreads its tenants across all of them.
  */
 export const DOCUMENTS_SHARD_COUNT = 32;
 
@@ -45,14 +45,16 @@ export function citusDistributionStatements(): CitusDistributionStep[] {
   return [
     {
       // Citus does not distribute multi-level partitioned tables. Migration 0006 makes the shared
-      // DEFAULT partition a plain table when citus is installed, but a database migrated on plain
-      // PostgreSQL and restored onto a coordinator has it hash sub-partitioned: fold the buckets
-      // back into one table (Citus's own hash shards do the bucketing). One transaction, once.
-      // Only indexes defined on `documents` itself carry over to the new partition.
+      // pool (documents_shared, shard 0) a plain partition when citus is installed, but a
+      // database migrated on plain PostgreSQL and restored onto a coordinator has it hash
+      // sub-partitioned: fold the buckets back into one partition with the same bound (Citus's
+      // own hash shards by tenant_id do the bucketing). One transaction, once; only indexes
+      // defined on `documents` itself carry over to the new partition.
       name: 'flatten-shared-partition',
       statement: sql`do $$
 declare
   column_list text;
+  partition_bound text;
 begin
   if exists (select 1 from pg_dist_partition where logicalrelid = 'documents'::regclass) then
     return;
@@ -60,12 +62,13 @@ begin
   if not exists (select 1 from pg_class where oid = to_regclass('documents_shared') and relkind = 'p') then
     return;
   end if;
+  select pg_get_expr(relpartbound, oid) into partition_bound from pg_class where oid = 'documents_shared'::regclass;
   select string_agg(quote_ident(attname), ', ' order by attnum) into column_list
     from pg_attribute
    where attrelid = 'documents'::regclass and attnum > 0 and not attisdropped and attgenerated = '';
   alter table documents detach partition documents_shared;
   alter table documents_shared rename to documents_shared_hashed;
-  create table documents_shared partition of documents default;
+  execute format('create table documents_shared partition of documents %s', partition_bound);
   execute format('insert into documents_shared (%s) select %s from documents_shared_hashed', column_list, column_list);
   drop table documents_shared_hashed;
 end
@@ -81,12 +84,14 @@ $$`,
     // syncs metadata to workers) and still find it; a local table lives on the coordinator only.
     referenceTableStep('deployment_settings'),
     {
-      // documents: hash-distributed by tenant_id, the LIST partition key, so Citus shards the
-      // parent and every partition alike (new partitions are distributed as they are created)
-      // and a query with `tenant_id = $1` is routed to one shard on one worker, where the
-      // partition's own HNSW index serves it. colocate_with => 'none' starts a colocation group
-      // of its own, so isolate_tenant_to_new_shard(..., 'CASCADE') splits only Narwhal's tables;
-      // future tenant-keyed tables should join it with colocate_with => 'documents'.
+      // documents: hash-distributed by tenant_id, not by its LIST partition key (shard): Citus
+      // shards the parent and every partition alike (partitions created or attached later are
+      // distributed with them), and a query with `tenant_id = $1` is routed to one shard group
+      // on one worker, where PostgreSQL prunes to the `shard = $2` partition and its HNSW index.
+      // Keys lead with tenant_id, as Citus requires of unique constraints. colocate_with =>
+      // 'none' starts a colocation group of its own, so isolate_tenant_to_new_shard(...,
+      // 'CASCADE') splits only Narwhal's tables; future tenant-keyed tables should join it with
+      // colocate_with => 'documents'.
       name: 'documents',
       statement: sql`do $$
 begin
@@ -98,11 +103,10 @@ $$`,
     },
     {
       // Distributing copies existing rows into shards and leaves the originals in the
-      // coordinator's (now unread) local tables. Besides wasting disk, stale local rows in the
-      // DEFAULT partition would make PostgreSQL refuse a new LIST partition for their tenant.
-      // Runs only once all three tables are distributed: truncating tenants' local copy cascades
-      // locally to documents', which must already be safe in its shards. A truncated table has
-      // size 0, so later runs skip it.
+      // coordinator's local tables, where nothing reads them any more; Citus's own advice is to
+      // truncate them, which gives the disk back. Runs only once all three tables are
+      // distributed: truncating tenants' local copy cascades locally to documents', which must
+      // already be safe in its shards. A truncated table has size 0, so later runs skip it.
       name: 'truncate-local-copies',
       statement: sql`do $$
 begin
@@ -131,8 +135,8 @@ function referenceTableStep(table: 'tenants' | 'deployment_settings'): CitusDist
   // With the coordinator in the metadata (citus_set_coordinator_host), Citus would answer a
   // local table's foreign key to the new reference table by converting documents into a
   // "Citus local table" and back again when it is distributed. Switching that off for this
-  // transaction keeps the classic path: documents stays a plain table for the moment until the
-  // next step distributes it. The guard tells a reference table (repmodel 't') from a Citus
+  // transaction keeps the classic path: documents stays a plain table until the next step
+  // distributes it. The guard tells a reference table (repmodel 't') from a Citus
   // local one (repmodel 's'), which must still be converted.
   return {
     name: table,
@@ -220,7 +224,8 @@ export function isolateTenantStatement(
 ): RawBuilder<{ shard_id: string }> {
   assertTenantId(tenantId);
   const mode = options.shardTransferMode ?? 'auto';
-  return sql<{ shard_id: string }>`select isolate_tenant_to_new_shard('documents', ${tenantId}::integer, cascade_option => 'CASCADE', shard_transfer_mode => ${mode}::citus.shard_transfer_mode)::text as shard_id`;
+  return sql<{ shard_id: string }>`select isolate_tenant_to_new_shard('documents', ${tenantId}::integer,
+    cascade_option => 'CASCADE', shard_transfer_mode => ${mode}::citus.shard_transfer_mode)::text as shard_id`;
 }
 
 /** The documents shard holding the tenant, and whether the tenant already has it to itself. */
@@ -281,9 +286,9 @@ export function citusSupportSummary(): string {
     '- tenants and deployment_settings become reference tables (a copy on every node);',
     `- documents is hash-distributed by tenant_id into ${DOCUMENTS_SHARD_COUNT} shards, partitions included;`,
     '  a tenant-scoped query is routed to the one worker holding that tenant;',
-    "- the shared pool (documents' DEFAULT partition) is a plain table, bucketed by Citus's hash shards;",
+    "- the shared pool (shard 0, documents_shared) is one plain partition, bucketed by Citus's hash shards;",
     '  a database migrated on plain PostgreSQL has its hash sub-partitions folded into it once;',
-    '- DEDICATED tenants keep a LIST partition with its HNSW index (one shard of it holds their rows);',
+    '- DEDICATED tenants keep a partition with its HNSW index (one shard of it holds their rows);',
     '  isolateTenantToOwnShard gives a big tenant a shard group of its own, which',
     '  citus_move_shard_placement can move to its own node;',
     '- per-query settings reach workers only as SET LOCAL with citus.propagate_set_commands = local;',

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { HNSW_OPERATOR_CLASS, type DistanceMetric } from '../search/distance.js';
+import { prewarmIndex } from './maintenance.service.js';
 import * as partitions from './partition.repository.js';
 import { updateTenant } from './tenant.repository.js';
 import { toTenant, withTenantExclusive } from './tenant-scope.js';
@@ -58,8 +59,15 @@ export async function deactivateTenant(deps: Deps, tenant: Tenant): Promise<Tena
   });
 }
 
-/** Puts an inactive tenant's rows back where its placement says. */
+/** Puts an inactive tenant's rows back where its placement says, then prewarms its index. */
 export async function activateTenant(deps: Deps, tenant: Tenant): Promise<Tenant> {
+  const activated = await reattach(deps, tenant);
+  // Where pg_prewarm exists, load the index now rather than on the first searches' time.
+  if (activated.placement === 'DEDICATED') await prewarmIndex(deps, activated);
+  return activated;
+}
+
+async function reattach(deps: Deps, tenant: Tenant): Promise<Tenant> {
   return withTenantExclusive(deps.db, tenant.id, async (trx, current) => {
     if (current.state === 'ACTIVE') return current;
     if (current.placement === 'DEDICATED') {

@@ -114,7 +114,7 @@ describe('Citus distribution statements (generated SQL)', () => {
 describe('tenant isolation statements (generated SQL)', () => {
   it('isolates the tenant across the colocation group, the id and mode as typed parameters', () => {
     const compiled = compile(isolateTenantStatement(42));
-    expect(compiled.sql).toBe(
+    expect(oneLine(compiled.sql)).toBe(
       "select isolate_tenant_to_new_shard('documents', $1::integer, cascade_option => 'CASCADE', " +
         'shard_transfer_mode => $2::citus.shard_transfer_mode)::text as shard_id',
     );
