@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { resolveAdminToken } from './admin-token.js';
 import type { Config } from './config.js';
+import { distributeCitusTables, isCitus } from './db/citus.js';
 import { createDatabase } from './db/database.js';
 import { assertDeploymentMatches } from './db/deployment-settings.js';
 import { type Engine, externalEngine, startEmbeddedEngine } from './db/engine.js';
@@ -49,6 +50,11 @@ export async function startApp(
       SHARED_BUCKETS: config.sharedBuckets,
     });
     if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`);
+    const citus = await isCitus(db);
+    if (citus) {
+      await distributeCitusTables(db);
+      log('Citus: tenants and deployment_settings are reference tables, documents is distributed by tenant_id');
+    }
     await assertDeploymentMatches(db, {
       embeddingDimensions: embedder.dimensions,
       distanceMetric: config.distanceMetric,
@@ -60,6 +66,7 @@ export async function startApp(
       embedder,
       metric: config.distanceMetric,
       maxBatchSize: config.maxBatchSize,
+      citus,
       upkeep: createTenantUpkeep({
         db,
         metric: config.distanceMetric,

@@ -293,6 +293,7 @@ export function citusSupportSummary(): string {
     '  citus_move_shard_placement can move to its own node;',
     '- per-query settings reach workers only as SET LOCAL with citus.propagate_set_commands = local;',
     'Not done by Narwhal: adding nodes, rebalancing, moving shards, backups, high availability.',
-    'Not verified here: nothing has run against a live Citus cluster; only the generated SQL is tested.',
+    'Not verified here: nothing has run against a live Citus cluster; the generated SQL is tested as text,',
+    'and its guards and the shared-pool rewrite on plain PostgreSQL.',
   ].join('\n');
 }

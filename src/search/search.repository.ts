@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../db/database.js';
+import { transactionLocalSettingStatements } from '../db/citus.js';
 import { toVectorParameter } from '../db/vector.js';
 import { DOCUMENT_COLUMNS, type DocumentRow } from '../documents/document.repository.js';
 import type { TenantShard } from '../tenants/tenant.js';
@@ -44,14 +45,29 @@ export async function searchDocuments(db: Db, scope: TenantShard, params: Search
   return searchQuery(db, scope, params).execute();
 }
 
-/** The plan of exactly the query searchDocuments runs, for routing and index checks. */
+/**
+ * The plan of exactly the query searchDocuments runs, for routing and index checks, with its
+ * planning time (summary) so benchmarks can show that planning does not grow with tenants.
+ */
 export async function explainSearch(db: Db, scope: TenantShard, params: SearchParams): Promise<unknown> {
-  const [row] = await searchQuery(db, scope, params).explain<{ 'QUERY PLAN': unknown }>('json');
+  const [row] = await searchQuery(db, scope, params).explain<{ 'QUERY PLAN': unknown }>('json', sql`summary true`);
   return row?.['QUERY PLAN'];
 }
 
 /** Transaction-local HNSW settings: a pooled or multiplexed session must not carry them over. */
-export async function setSearchSettings(db: Db, settings: { efSearch: number; iterativeScan: boolean }): Promise<void> {
+export async function setSearchSettings(
+  db: Db,
+  settings: { efSearch: number; iterativeScan: boolean },
+  options: { citus: boolean },
+): Promise<void> {
+  const iterativeScan = settings.iterativeScan ? 'strict_order' : 'off';
+  if (options.citus) {
+    // The query runs on a worker, and Citus forwards only SET LOCAL statements, not set_config().
+    const statements = transactionLocalSettingStatements({ 'hnsw.ef_search': settings.efSearch, 'hnsw.iterative_scan': iterativeScan });
+    for (const statement of statements) await statement.execute(db);
+    return;
+  }
+  // One round trip for both settings.
   await sql`select set_config('hnsw.ef_search', ${String(settings.efSearch)}, true),
-    set_config('hnsw.iterative_scan', ${settings.iterativeScan ? 'strict_order' : 'off'}, true)`.execute(db);
+    set_config('hnsw.iterative_scan', ${iterativeScan}, true)`.execute(db);
 }

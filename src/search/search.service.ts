@@ -32,7 +32,7 @@ export async function search(
   const vector = rest.vector ?? (await loaders.queries.load(rest.query as string));
   const params: SearchParams = { ...rest.params, vector };
   const rows = await withTenantScope(deps.db, tenant.id, async (trx, scope) => {
-    await setSearchSettings(trx, settings);
+    await setSearchSettings(trx, settings, { citus: deps.citus });
     return searchDocuments(trx, scope, params);
   });
   return rows.map((row, index) => ({
@@ -47,7 +47,7 @@ export async function search(
 export async function explain(deps: ServiceDeps, tenant: Tenant, args: SearchArgs & { vector: readonly number[] }) {
   const { settings, params, vector } = validateSearch(deps, tenant, args);
   return withTenantScope(deps.db, tenant.id, async (trx, scope) => {
-    await setSearchSettings(trx, settings);
+    await setSearchSettings(trx, settings, { citus: deps.citus });
     return explainSearch(trx, scope, { ...params, vector: vector as number[] });
   });
 }
