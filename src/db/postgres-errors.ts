@@ -1,5 +1,6 @@
 /** SQLSTATE codes the services react to; everything else is an internal error. */
 const UNIQUE_VIOLATION = '23505';
+const UNDEFINED_TABLE = '42P01';
 // Text PostgreSQL cannot store, such as a NUL escaped inside a JSON string.
 const UNSTORABLE_TEXT = new Set(['22P05', '22021']);
 
@@ -14,4 +15,8 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 export function isUnstorableText(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   return UNSTORABLE_TEXT.has(String((error as PostgresError).code));
+}
+
+export function isUndefinedTable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as PostgresError).code === UNDEFINED_TABLE;
 }

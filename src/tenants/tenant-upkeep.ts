@@ -1,5 +1,7 @@
 import { createBackgroundQueue } from '../background-queue.js';
 import type { Db } from '../db/database.js';
+import { isUndefinedTable } from '../db/postgres-errors.js';
+import { AppError } from '../errors.js';
 import type { DistanceMetric } from '../search/distance.js';
 import { analyzeTenantPartition, countTenantDocuments } from './partition.repository.js';
 import { promoteTenantById } from './placement.service.js';
@@ -34,13 +36,20 @@ export function createTenantUpkeep(options: {
   const analyze = createBackgroundQueue(async (tenantId: TenantId) => {
     const written = writtenSinceAnalyze.get(tenantId) ?? 0;
     writtenSinceAnalyze.delete(tenantId);
-    await analyzeTenantPartition(db, tenantId);
+    // The tenant may have been demoted, deactivated or deleted since: then there is nothing to do.
+    await analyzeTenantPartition(db, tenantId).catch((error: unknown) => {
+      if (!isUndefinedTable(error)) throw error;
+    });
     rowsAtAnalyze.set(tenantId, (rowsAtAnalyze.get(tenantId) ?? 0) + written);
   }, onError);
 
   const promote = createBackgroundQueue(async (tenantId: TenantId) => {
     const rows = await countTenantDocuments(db, { tenantId, shard: SHARED_SHARD });
-    if (rows >= promotionThreshold) await promoteTenantById({ db, metric }, tenantId);
+    if (rows < promotionThreshold) return;
+    await promoteTenantById({ db, metric }, tenantId).catch((error: unknown) => {
+      // Deactivated or deleted since the write: it stays where it is.
+      if (!(error instanceof AppError && ['FAILED_PRECONDITION', 'TENANT_NOT_FOUND'].includes(error.code))) throw error;
+    });
   }, onError);
 
   return {
