@@ -1,29 +1,25 @@
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveOnLoopback } from '../helpers/http-server.js';
 import { ADMIN_TOKEN, type TestApp, startTestApp } from '../helpers/test-app.js';
 
 const run = promisify(execFile);
 let t: TestApp;
-let server: Server;
-let url: string;
+let server: Awaited<ReturnType<typeof serveOnLoopback>>;
 
 beforeAll(async () => {
   t = await startTestApp();
-  server = createServer(t.app.yoga);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  server = await serveOnLoopback(t.app.yoga);
 });
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await t.close();
 });
 
 function admin(args: string[], token = ADMIN_TOKEN) {
   return run('node', ['--import', 'tsx', 'src/bin/admin.ts', ...args], {
-    env: { ...process.env, NARWHAL_URL: url, ADMIN_TOKEN: token },
+    env: { ...process.env, NARWHAL_URL: server.url, ADMIN_TOKEN: token },
   });
 }
 
