@@ -1,4 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import DataLoader from 'dataloader';
+import type { Document } from './documents/document.js';
+import { findDocumentsByIds } from './documents/document.service.js';
 import { type EmbeddingLoaders, createEmbeddingLoaders } from './embeddings/embedding-loaders.js';
 import { AppError } from './errors.js';
 import type { ServiceDeps } from './service-deps.js';
@@ -12,6 +15,11 @@ export type Context = {
   deps: ServiceDeps;
   /** Per-request: batches every embedding call of this request into one provider call. */
   loaders: EmbeddingLoaders;
+  /**
+   * Per-request: the caller's documents by internal id, one query per batch (node lookups,
+   * federation entity references). Keyed within the caller's tenant: another tenant's id is null.
+   */
+  documents: DataLoader<string, Document | null>;
   /** The caller's tenant, resolved from the request's credentials (once per request). */
   tenant(): Promise<Tenant>;
   /** Throws unless the request carries the admin token. */
@@ -28,13 +36,15 @@ export function createContextFactory(deps: ServiceDeps, options: { adminToken: s
     let tenant: Promise<Tenant> | undefined;
     const slug = request.headers.get(TENANT_HEADER);
     const bearer = request.headers.get('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1];
+    const currentTenant = () => {
+      tenant ??= resolveTenant(deps, slug);
+      return tenant;
+    };
     return {
       deps,
       loaders: createEmbeddingLoaders(deps.embedder),
-      tenant: () => {
-        tenant ??= resolveTenant(deps, slug);
-        return tenant;
-      },
+      documents: new DataLoader(async (ids) => findDocumentsByIds(deps, await currentTenant(), ids)),
+      tenant: currentTenant,
       requireAdmin: () => {
         if (bearer === undefined) {
           throw new AppError('UNAUTHENTICATED', 'This operation needs the admin token in "Authorization: Bearer <token>"');

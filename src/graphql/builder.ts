@@ -1,10 +1,15 @@
 import SchemaBuilder from '@pothos/core';
+import DirectivePlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
 
 export type JsonObject = Record<string, unknown>;
 
-/** The one Pothos builder. Plugins: relay (Node interface, global IDs, cursor connections). */
+/**
+ * The one Pothos builder. Plugin order: relay (Node interface, global IDs, connections), then
+ * directives, then federation, which must come after any plugin that wraps resolvers.
+ */
 export const builder = new SchemaBuilder<{
   Context: Context;
   DefaultFieldNullability: false;
@@ -14,7 +19,7 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string | number };
   };
 }>({
-  plugins: [RelayPlugin],
+  plugins: [RelayPlugin, DirectivePlugin, FederationPlugin],
   defaultFieldNullability: false,
   relay: {
     clientMutationId: 'omit',
@@ -22,6 +27,7 @@ export const builder = new SchemaBuilder<{
     nodesQueryOptions: false,
     nodeQueryOptions: { description: "Any object by global ID, within the caller's tenant; null if there is none." },
     nodeTypeOptions: { description: 'An object with a global ID.' },
-    pageInfoTypeOptions: { description: 'Where a page sits in a connection (Relay).' },
+    // Every Relay subgraph defines PageInfo; composition needs each copy marked shareable.
+    pageInfoTypeOptions: { description: 'Where a page sits in a connection (Relay).', shareable: true },
   },
 });

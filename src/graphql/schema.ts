@@ -4,8 +4,18 @@ import './types/tenant.js';
 import './types/tenant-admin.js';
 import './types/document.js';
 import './types/search.js';
+import './types/entities.js';
 
 builder.queryType({ description: 'Reads, scoped to the tenant named by the request credentials.' });
 builder.mutationType({ description: 'Writes, scoped to the tenant named by the request credentials.' });
 
-export const schema = builder.toSchema({ sortSchema: false });
+/**
+ * What the server serves: the public API plus what an Apollo Federation v2 gateway needs
+ * (`_service`, `_entities`, the @link and @key directives). Clients that do not federate just
+ * see two extra root fields.
+ */
+export const schema = builder.toSubGraphSchema({
+  linkUrl: 'https://specs.apollo.dev/federation/v2.6',
+  federationDirectives: ['@key', '@shareable'],
+  sortSchema: false,
+});

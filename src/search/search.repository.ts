@@ -1,21 +1,24 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { transactionLocalSettingStatements } from '../db/citus.js';
-import { toVectorParameter } from '../db/vector.js';
 import { DOCUMENT_COLUMNS, type DocumentRow } from '../documents/document.repository.js';
+import type { DocumentId } from '../documents/document.js';
 import type { TenantShard } from '../tenants/tenant.js';
 import type { DistanceMetric } from './distance.js';
 
 // As pgvector/kysely writes them, but on this module's (ESM) kysely: that helper requires the
 // CommonJS build, and mixing the two builds' query nodes is the dual-package hazard.
-const DISTANCE: Record<DistanceMetric, (vector: number[]) => RawBuilder<number>> = {
-  cosine: (vector) => sql<number>`embedding <=> ${toVectorParameter(vector)}`,
-  l2: (vector) => sql<number>`embedding <-> ${toVectorParameter(vector)}`,
-  inner_product: (vector) => sql<number>`embedding <#> ${toVectorParameter(vector)}`,
+const DISTANCE: Record<DistanceMetric, (vector: string) => RawBuilder<number>> = {
+  cosine: (vector) => sql<number>`embedding <=> ${vector}`,
+  l2: (vector) => sql<number>`embedding <-> ${vector}`,
+  inner_product: (vector) => sql<number>`embedding <#> ${vector}`,
 };
 
 export type SearchParams = {
-  vector: number[];
+  /** pgvector's text form (toVectorParameter), as sent to or read from the database. */
+  vector: string;
+  /** A document to leave out (the one whose neighbours are asked for). */
+  excludeId?: DocumentId;
   limit: number;
   metric: DistanceMetric;
   /** Metadata containment (`metadata @> filter`). */
@@ -36,6 +39,7 @@ function searchQuery(db: Db, scope: TenantShard, params: SearchParams) {
     .where('shard', '=', scope.shard)
     .where('tenant_id', '=', scope.tenantId);
   if (params.filter) query = query.where(sql<boolean>`metadata @> ${JSON.stringify(params.filter)}::jsonb`);
+  if (params.excludeId) query = query.where('id', '<>', params.excludeId);
   // Ordering by the output column reuses its expression: the vector is sent (and parsed) once.
   return query.orderBy('distance').limit(params.limit);
 }
@@ -70,4 +74,16 @@ export async function setSearchSettings(
   // One round trip for both settings.
   await sql`select set_config('hnsw.ef_search', ${String(settings.efSearch)}, true),
     set_config('hnsw.iterative_scan', ${iterativeScan}, true)`.execute(db);
+}
+
+/** A document's stored embedding in pgvector's text form, to search with as it is. */
+export async function findDocumentEmbedding(db: Db, scope: TenantShard, id: DocumentId): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('documents')
+    .select(sql<string>`embedding::text`.as('embedding'))
+    .where('shard', '=', scope.shard)
+    .where('tenant_id', '=', scope.tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.embedding;
 }

@@ -1,4 +1,5 @@
-import type { Document } from '../documents/document.js';
+import { toVectorParameter } from '../db/vector.js';
+import type { Document, DocumentId } from '../documents/document.js';
 import { toDocument } from '../documents/document.service.js';
 import { validateMetadata, validateVector } from '../documents/document-input.js';
 import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
@@ -7,7 +8,14 @@ import type { ServiceDeps } from '../service-deps.js';
 import { HNSW_LIMITS, type Tenant } from '../tenants/tenant.js';
 import { withTenantScope } from '../tenants/tenant-scope.js';
 import { scoreFromDistance } from './distance.js';
-import { type SearchParams, explainSearch, searchDocuments, setSearchSettings } from './search.repository.js';
+import {
+  type SearchParams,
+  type SearchRow,
+  explainSearch,
+  findDocumentEmbedding,
+  searchDocuments,
+  setSearchSettings,
+} from './search.repository.js';
 
 export type SearchArgs = {
   query?: string | null;
@@ -30,11 +38,35 @@ export async function search(
 ): Promise<SearchHit[]> {
   const { settings, ...rest } = validateSearch(deps, tenant, args);
   const vector = rest.vector ?? (await loaders.queries.load(rest.query as string));
-  const params: SearchParams = { ...rest.params, vector };
+  const params: SearchParams = { ...rest.params, vector: toVectorParameter(vector) };
   const rows = await withTenantScope(deps.db, tenant.id, async (trx, scope) => {
     await setSearchSettings(trx, settings, { citus: deps.citus });
     return searchDocuments(trx, scope, params);
   });
+  return toHits(deps, rows);
+}
+
+/** The tenant's documents nearest to one of its documents (itself left out); empty if it has none. */
+export async function searchSimilar(
+  deps: ServiceDeps,
+  tenant: Tenant,
+  documentId: DocumentId,
+  args: { first?: number | null },
+): Promise<SearchHit[]> {
+  const first = args.first ?? SEARCH_LIMITS.first.default;
+  checkRange('first', first, SEARCH_LIMITS.first);
+  const rows = await withTenantScope(deps.db, tenant.id, async (trx, scope) => {
+    // The stored vector goes back as text: no parse on this side, and no second embedding.
+    const vector = await findDocumentEmbedding(trx, scope, documentId);
+    if (vector === undefined) return [];
+    // One more candidate than asked for, since the document itself is filtered out.
+    await setSearchSettings(trx, { efSearch: Math.max(tenant.efSearch, first + 1), iterativeScan: false }, { citus: deps.citus });
+    return searchDocuments(trx, scope, { vector, limit: first, metric: deps.metric, excludeId: documentId });
+  });
+  return toHits(deps, rows);
+}
+
+function toHits(deps: ServiceDeps, rows: SearchRow[]): SearchHit[] {
   return rows.map((row, index) => ({
     rank: index + 1,
     distance: row.distance,
@@ -48,7 +80,7 @@ export async function explain(deps: ServiceDeps, tenant: Tenant, args: SearchArg
   const { settings, params, vector } = validateSearch(deps, tenant, args);
   return withTenantScope(deps.db, tenant.id, async (trx, scope) => {
     await setSearchSettings(trx, settings, { citus: deps.citus });
-    return explainSearch(trx, scope, { ...params, vector: vector as number[] });
+    return explainSearch(trx, scope, { ...params, vector: toVectorParameter(vector as number[]) });
   });
 }
 

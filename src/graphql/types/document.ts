@@ -1,11 +1,6 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import type { Document } from '../../documents/document.js';
-import {
-  deleteDocuments,
-  findDocumentsByIds,
-  listDocuments,
-  upsertDocuments,
-} from '../../documents/document.service.js';
+import { deleteDocuments, listDocuments, upsertDocuments } from '../../documents/document.service.js';
 import { builder } from '../builder.js';
 
 export const DocumentRef = builder.objectRef<Document>('Document');
@@ -14,7 +9,7 @@ builder.node(DocumentRef, {
   description: 'A document of the caller\'s tenant: its text, metadata and when it was written.',
   id: { resolve: (doc) => doc.id, description: 'Global ID; pass it to `node`, `document` or `deleteDocuments`.' },
   // Node lookups go through the caller's tenant like every other read: another tenant's id is null.
-  loadMany: async (ids, ctx) => findDocumentsByIds(ctx.deps, await ctx.tenant(), ids),
+  loadMany: (ids, ctx) => ids.map((id) => ctx.documents.load(id)),
   fields: (t) => ({
     externalId: t.exposeString('externalId', { description: "The client's own key; unique within the tenant." }),
     content: t.exposeString('content', { description: 'The text that was embedded.' }),
@@ -56,10 +51,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: "One of the caller's documents by id; null if there is none.",
     args: { id: t.arg.globalID({ for: DocumentRef, required: true }) },
-    resolve: async (_root, { id }, ctx) => {
-      const [doc] = await findDocumentsByIds(ctx.deps, await ctx.tenant(), [id.id]);
-      return doc ?? null;
-    },
+    resolve: (_root, { id }, ctx) => ctx.documents.load(id.id),
   }),
   documents: t.connection({
     type: DocumentRef,

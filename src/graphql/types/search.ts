@@ -1,9 +1,11 @@
-import { type SearchHit, search } from '../../search/search.service.js';
+import { type SearchHit, search, searchSimilar } from '../../search/search.service.js';
 import { builder } from '../builder.js';
 import { DocumentRef } from './document.js';
 
+// Shareable: a subgraph that hangs its own semantic search off its types may return these too.
 const SearchHitRef = builder.objectRef<SearchHit>('SearchHit').implement({
   description: 'One ranked match.',
+  shareable: true,
   fields: (t) => ({
     rank: t.exposeInt('rank', { description: 'Position in the results, from 1.' }),
     distance: t.exposeFloat('distance', {
@@ -18,6 +20,7 @@ const SearchHitRef = builder.objectRef<SearchHit>('SearchHit').implement({
 
 const SearchResultRef = builder.objectRef<{ hits: SearchHit[] }>('SearchResult').implement({
   description: 'The result of a search.',
+  shareable: true,
   fields: (t) => ({
     hits: t.field({
       type: [SearchHitRef],
@@ -46,5 +49,14 @@ builder.queryField('search', (t) =>
       }),
     },
     resolve: async (_root, args, ctx) => ({ hits: await search(ctx.deps, ctx.loaders, await ctx.tenant(), args) }),
+  }),
+);
+
+builder.objectField(DocumentRef, 'similar', (t) =>
+  t.field({
+    type: SearchResultRef,
+    description: "The caller's documents nearest to this one (itself left out), closest first.",
+    args: { first: t.arg.int({ required: false, defaultValue: 10, description: 'How many hits, 1-1000.' }) },
+    resolve: async (doc, args, ctx) => ({ hits: await searchSimilar(ctx.deps, await ctx.tenant(), doc.id, args) }),
   }),
 );
