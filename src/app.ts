@@ -29,7 +29,12 @@ type Log = (message: string) => void;
  */
 export async function startApp(
   config: Config,
-  options: { embedder?: EmbeddingProvider; log?: Log; logError?: (error: unknown) => void } = {},
+  options: {
+    embedder?: EmbeddingProvider;
+    log?: Log;
+    logError?: (error: unknown) => void;
+    onQuery?: (sql: string) => void;
+  } = {},
 ): Promise<App> {
   const log = options.log ?? (() => {});
   const admin = await resolveAdminToken(config);
@@ -37,7 +42,7 @@ export async function startApp(
     ? externalEngine(config.databaseUrl, config.databasePoolSize)
     : await startEmbeddedEngine({ dataDir: embeddedDataDir(config.dataDir), port: config.embeddedDbPort });
   const embedder = options.embedder ?? (await startUniversalSentenceEncoder());
-  const db = createDatabase(engine, config.databasePoolSize);
+  const db = createDatabase(engine, config.databasePoolSize, options.onQuery ? { onQuery: options.onQuery } : {});
   const close = async () => {
     await db.destroy();
     await engine.close();

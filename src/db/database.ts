@@ -5,13 +5,18 @@ import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
 
-export function createDatabase(engine: Engine, poolSize: number): Db {
+/** onQuery sees the SQL of every statement run (instrumentation: tests count round trips). */
+export function createDatabase(engine: Engine, poolSize: number, options: { onQuery?: (sql: string) => void } = {}): Db {
   const pool = new pg.Pool({
     connectionString: engine.url,
     max: Math.min(poolSize, engine.maxPoolSize),
     application_name: 'narwhal',
   });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const { onQuery } = options;
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    ...(onQuery ? { log: (event) => onQuery(event.query.sql) } : {}),
+  });
 }
 
 /** Runs fn in a transaction, or inside the caller's when there already is one, so services compose. */

@@ -28,8 +28,13 @@ export async function startTestApp(options: { embedder?: EmbeddingProvider; env?
     ...options.env,
   });
   const unexpectedErrors: unknown[] = [];
-  const app = await startApp(config, { embedder, logError: (error) => unexpectedErrors.push(error) });
-  return new TestApp(app, hashing.calls, unexpectedErrors);
+  const queries: string[] = [];
+  const app = await startApp(config, {
+    embedder,
+    logError: (error) => unexpectedErrors.push(error),
+    onQuery: (sql) => queries.push(sql),
+  });
+  return new TestApp(app, hashing.calls, unexpectedErrors, queries);
 }
 
 export class TestApp {
@@ -39,6 +44,8 @@ export class TestApp {
     readonly embedderCalls: string[][],
     /** Errors the server masked as INTERNAL_SERVER_ERROR; tests expect none. */
     readonly unexpectedErrors: unknown[],
+    /** SQL of every statement the application ran, in order. */
+    readonly queries: string[],
   ) {}
 
   get db() {
