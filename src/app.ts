@@ -32,7 +32,7 @@ export async function startApp(
   options: {
     embedder?: EmbeddingProvider;
     log?: Log;
-    logError?: (error: unknown) => void;
+    logError?: (error: unknown, requestId?: string) => void;
     onQuery?: (sql: string) => void;
   } = {},
 ): Promise<App> {
@@ -65,7 +65,9 @@ export async function startApp(
       distanceMetric: config.distanceMetric,
       embeddingModel: embedder.model,
     });
-    const logError = options.logError ?? ((error: unknown) => console.error(error));
+    const logError =
+      options.logError ??
+      ((error: unknown, requestId?: string) => console.error(requestId ? `[narwhal] request ${requestId}:` : '[narwhal]', error));
     const deps: ServiceDeps = {
       db,
       embedder,

@@ -1,7 +1,9 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import { createContextFactory, TENANT_HEADER } from './context.js';
-import { isExpectedError, toClientError } from './graphql/errors.js';
+import { GraphQLError } from 'graphql';
+import { useErrorReporting } from './graphql/error-reporting.plugin.js';
+import { toClientError } from './graphql/errors.js';
 import { schema } from './graphql/schema.js';
 import type { ServiceDeps } from './service-deps.js';
 import { GRAPHIQL_EXAMPLE_OPERATIONS } from './demo/graphiql-examples.js';
@@ -10,8 +12,8 @@ export type ServerOptions = {
   adminToken: string;
   /** Tenant prefilled in GraphiQL's headers editor. */
   graphiqlTenant?: string;
-  /** Where errors masked as INTERNAL_SERVER_ERROR (and yoga's own errors) are reported. */
-  logError: (error: unknown) => void;
+  /** Where errors masked as INTERNAL_SERVER_ERROR are reported, with the request's id. */
+  logError: (error: unknown, requestId?: string) => void;
 };
 
 /** The GraphQL HTTP handler at /graphql, with GraphiQL bundled (no CDN): no listen() here. */
@@ -30,13 +32,15 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
       defaultEditorToolsVisibility: 'headers',
     },
     maskedErrors: { maskError: (error) => toClientError(error) },
-    // Yoga logs every error it masks or rewrites; only the unexpected ones deserve a log line.
+    plugins: [useErrorReporting(logError)],
+    // Yoga logs every error it masks or rewrites; useErrorReporting logs the unexpected ones
+    // itself, with the request id, so yoga only reports what never became a GraphQL result.
     logging: {
       debug: () => {},
       info: () => {},
       warn: (...args: unknown[]) => console.warn(...args),
       error: (error: unknown) => {
-        if (!isExpectedError(error)) logError(error);
+        if (!(error instanceof GraphQLError)) logError(error);
       },
     },
   });

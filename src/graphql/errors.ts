@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
  * never reach clients.
  */
 export function toClientError(error: unknown): Error {
-  if (!(error instanceof GraphQLError)) return masked();
+  if (!(error instanceof GraphQLError)) return masked(error);
   const original = error.originalError;
   const location = { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path };
   if (original instanceof AppError) {
@@ -22,15 +22,25 @@ export function toClientError(error: unknown): Error {
   }
   // Errors graphql-js raised itself (parse, validation, variable coercion) describe the request.
   if (original === undefined || original === null || original instanceof GraphQLError) return error;
-  return masked(location);
+  return masked(original, location);
 }
 
-/** Whether an error is an outcome the client caused and was told about: not worth a log line. */
-export function isExpectedError(error: unknown): boolean {
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  return original instanceof AppError || original instanceof PothosValidationError;
+// The original rides along as originalError (never serialized) so it can be logged with the request id.
+function masked(original: unknown, location = {}): GraphQLError {
+  return new GraphQLError('Unexpected error.', {
+    ...location,
+    originalError: original instanceof Error ? original : new Error(String(original)),
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
 }
 
-function masked(location = {}): GraphQLError {
-  return new GraphQLError('Unexpected error.', { ...location, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+/**
+ * The catalogue code of an error graphql-js raised about the request itself, which carries
+ * none: a variable that does not fit its type is the caller's input, anything else fails
+ * validation against the schema.
+ */
+export function requestErrorCode(error: GraphQLError): string {
+  return /^Variable "\$[^"]+" (got invalid value|of required type|of non-null type)/.test(error.message)
+    ? 'BAD_USER_INPUT'
+    : 'GRAPHQL_VALIDATION_FAILED';
 }

@@ -28,13 +28,17 @@ export async function startTestApp(options: { embedder?: EmbeddingProvider; env?
     ...options.env,
   });
   const unexpectedErrors: unknown[] = [];
+  const unexpectedErrorRequestIds: (string | undefined)[] = [];
   const queries: string[] = [];
   const app = await startApp(config, {
     embedder,
-    logError: (error) => unexpectedErrors.push(error),
+    logError: (error, requestId) => {
+      unexpectedErrors.push(error);
+      unexpectedErrorRequestIds.push(requestId);
+    },
     onQuery: (sql) => queries.push(sql),
   });
-  return new TestApp(app, hashing.calls, unexpectedErrors, queries);
+  return new TestApp(app, hashing.calls, unexpectedErrors, queries, unexpectedErrorRequestIds);
 }
 
 export class TestApp {
@@ -46,6 +50,8 @@ export class TestApp {
     readonly unexpectedErrors: unknown[],
     /** SQL of every statement the application ran, in order. */
     readonly queries: string[],
+    /** The request id each unexpected error was logged with. */
+    readonly unexpectedErrorRequestIds: (string | undefined)[],
   ) {}
 
   get db() {
