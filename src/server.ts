@@ -25,12 +25,14 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     renderGraphiQL,
-    graphiql: {
+    // GraphiQL opens on the example operations, unless the URL carries its own ?query=. (The
+    // page ignores defaultQuery for the first tab; `query` is what it reads.)
+    graphiql: (request) => ({
       title: 'Narwhal',
-      defaultQuery: GRAPHIQL_EXAMPLE_OPERATIONS,
       headers: JSON.stringify({ [TENANT_HEADER]: options.graphiqlTenant ?? 'demo' }, null, 2),
-      defaultEditorToolsVisibility: 'headers',
-    },
+      defaultEditorToolsVisibility: 'headers' as const,
+      ...(new URL(request.url).searchParams.has('query') ? {} : { query: GRAPHIQL_EXAMPLE_OPERATIONS }),
+    }),
     maskedErrors: { maskError: (error) => toClientError(error) },
     plugins: [useErrorReporting(logError)],
     // Yoga logs every error it masks or rewrites; useErrorReporting logs the unexpected ones

@@ -5,6 +5,7 @@ import { DOCUMENT_COLUMNS, type DocumentRow } from '../documents/document.reposi
 import type { DocumentId } from '../documents/document.js';
 import type { TenantShard } from '../tenants/tenant.js';
 import type { DistanceMetric } from './distance.js';
+import { type MetadataFilter, metadataFilterSql } from './metadata-filter.js';
 
 // As pgvector/kysely writes them, but on this module's (ESM) kysely: that helper requires the
 // CommonJS build, and mixing the two builds' query nodes is the dual-package hazard.
@@ -23,30 +24,79 @@ export type SearchParams = {
   metric: DistanceMetric;
   /** Metadata containment (`metadata @> filter`). */
   filter?: Record<string, unknown>;
+  /** A typed metadata condition tree. */
+  where?: MetadataFilter;
 };
 
 export type SearchRow = DocumentRow & { distance: number };
 
-function searchQuery(db: Db, scope: TenantShard, params: SearchParams) {
-  const distance = DISTANCE[params.metric](params.vector);
+/** The tenant's rows that pass the filters: every search and count starts here. */
+function matchingDocuments(db: Db, scope: TenantShard, params: Pick<SearchParams, 'filter' | 'where' | 'excludeId'>) {
   let query = db
     .selectFrom('documents')
-    .select(DOCUMENT_COLUMNS)
-    .select(distance.as('distance'))
     // The shard prunes the plan to one partition (and, in the shared pool, tenant_id to one hash
-    // bucket). A dedicated partition's HNSW index then serves `order by <distance> limit k`; in
-    // the shared pool there is no vector index, so the search is an exact scan of the tenant's rows.
+    // bucket), however many tenants there are.
     .where('shard', '=', scope.shard)
     .where('tenant_id', '=', scope.tenantId);
   if (params.filter) query = query.where(sql<boolean>`metadata @> ${JSON.stringify(params.filter)}::jsonb`);
+  if (params.where) query = query.where(metadataFilterSql(params.where));
   if (params.excludeId) query = query.where('id', '<>', params.excludeId);
-  // Ordering by the output column reuses its expression: the vector is sent (and parsed) once.
-  return query.orderBy('distance').limit(params.limit);
+  return query;
 }
 
-/** The tenant's documents nearest to the vector, closest first. */
+function searchQuery(db: Db, scope: TenantShard, params: SearchParams) {
+  const distance = DISTANCE[params.metric](params.vector);
+  // A dedicated partition's HNSW index serves `order by <distance> limit k`; ordering by the
+  // output column reuses its expression, so the vector is sent (and parsed) once.
+  return matchingDocuments(db, scope, params)
+    .select(DOCUMENT_COLUMNS)
+    .select(distance.as('distance'))
+    .orderBy('distance')
+    .limit(params.limit);
+}
+
+/** The tenant's documents nearest to the vector, closest first, as the planner sees fit to find them. */
 export async function searchDocuments(db: Db, scope: TenantShard, params: SearchParams): Promise<SearchRow[]> {
   return searchQuery(db, scope, params).execute();
+}
+
+/**
+ * The exact answer: every matching row's distance, then the k smallest. The MATERIALIZED CTE
+ * keeps the planner from answering through the HNSW index; the window count reports how many
+ * rows were compared.
+ */
+export async function searchDocumentsExactly(
+  db: Db,
+  scope: TenantShard,
+  params: SearchParams,
+): Promise<{ rows: SearchRow[]; candidates: number }> {
+  const distance = DISTANCE[params.metric](params.vector);
+  const rows = await db
+    .with(
+      (cte) => cte('candidates').materialized(),
+      () => matchingDocuments(db, scope, params).select(DOCUMENT_COLUMNS).select(distance.as('distance')),
+    )
+    .selectFrom('candidates')
+    .selectAll()
+    .select(sql<string>`count(*) over ()`.as('candidate_count'))
+    .orderBy('distance')
+    .limit(params.limit)
+    .execute();
+  return { rows, candidates: Number(rows[0]?.candidate_count ?? 0) };
+}
+
+/** How many of the tenant's rows pass the filters, counting no further than cap. */
+export async function countMatches(
+  db: Db,
+  scope: TenantShard,
+  params: Pick<SearchParams, 'filter' | 'where' | 'excludeId'>,
+  cap: number,
+): Promise<number> {
+  const { count } = await db
+    .selectFrom(matchingDocuments(db, scope, params).select(sql`1`.as('one')).limit(cap).as('matches'))
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(count);
 }
 
 /**

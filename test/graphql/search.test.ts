@@ -58,6 +58,20 @@ describe('search', () => {
     expect(one.map((h) => h.document.externalId)).toEqual(['cats']);
   });
 
+  it('filters by a typed where tree over metadata, and reports what it did', async () => {
+    const WHERE = `query($where: MetadataFilter) {
+      search(query: "cat markets", first: 10, where: $where) { hits { document { externalId } } info { strategy complete } }
+    }`;
+    const result = await t.as(slug)(WHERE, {
+      where: { and: [{ path: ['kind'], eq: 'animal' }, { not: { path: ['lang'], in: ['de'] } }] },
+    });
+    expect(result.data!.search.hits.map((h: Hit) => h.document.externalId).sort()).toEqual(['cat', 'dog']);
+    expect(result.data!.search.info).toEqual({ strategy: 'EXACT', complete: true });
+    const bad = await t.as(slug)(WHERE, { where: { path: [], eq: 1 } });
+    expect(errorCode(bad)).toBe('BAD_USER_INPUT');
+    expect(bad.errors?.[0]?.extensions?.field).toBe('where.path');
+  });
+
   it('returns every document when first exceeds the tenant default ef_search', async () => {
     const many = await t.createTenant('many');
     const documents = Array.from({ length: 60 }, (_, i) => ({ content: `item number ${i}` }));

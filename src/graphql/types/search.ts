@@ -1,6 +1,8 @@
-import { type SearchHit, search, searchSimilar } from '../../search/search.service.js';
+import type { SearchInfo, SearchStrategy } from '../../search/search-strategy.js';
+import { type SearchHit, type SearchResult, search, searchSimilar } from '../../search/search.service.js';
 import { builder } from '../builder.js';
 import { DocumentRef } from './document.js';
+import { MetadataFilterInput } from './metadata-filter.js';
 
 // Shareable: a subgraph that hangs its own semantic search off its types may return these too.
 const SearchHitRef = builder.objectRef<SearchHit>('SearchHit').implement({
@@ -18,10 +20,35 @@ const SearchHitRef = builder.objectRef<SearchHit>('SearchHit').implement({
   }),
 });
 
-const SearchResultRef = builder.objectRef<{ hits: SearchHit[] }>('SearchResult').implement({
+const SearchStrategyEnum = builder.enumType('SearchStrategy', {
+  description: 'How a search was answered.',
+  values: {
+    EXACT: { description: 'Every matching document compared: complete, 100% recall.' },
+    HNSW: { description: "The tenant's HNSW index (approximate nearest neighbours)." },
+    HNSW_ITERATIVE: { description: 'The HNSW index with an iterative scan that walks on until enough rows pass the filter.' },
+  } satisfies Record<SearchStrategy, unknown>,
+});
+
+const SearchInfoRef = builder.objectRef<SearchInfo>('SearchInfo').implement({
+  description: 'What a search did: a short page is never silent.',
+  shareable: true,
+  fields: (t) => ({
+    strategy: t.expose('strategy', { type: SearchStrategyEnum, description: 'How the hits were found.' }),
+    efSearch: t.exposeInt('efSearch', { nullable: true, description: 'hnsw.ef_search used; null for an exact scan.' }),
+    candidatesScanned: t.exposeInt('candidatesScanned', {
+      nullable: true,
+      description: 'Documents whose distance was computed (exact scans); null when the index chose.',
+    }),
+    complete: t.exposeBoolean('complete', { description: 'Whether min(first, matching documents) hits came back.' }),
+    reason: t.exposeString('reason', { description: 'Why this strategy, or why the answer fell back to another.' }),
+  }),
+});
+
+const SearchResultRef = builder.objectRef<SearchResult>('SearchResult').implement({
   description: 'The result of a search.',
   shareable: true,
   fields: (t) => ({
+    info: t.field({ type: SearchInfoRef, description: 'How the search was answered.', resolve: (result) => result.info }),
     hits: t.field({
       type: [SearchHitRef],
       description: 'Matches ordered by distance, closest first.',
@@ -43,12 +70,17 @@ builder.queryField('search', (t) =>
         required: false,
         description: 'A JSON object the metadata must contain (jsonb @>), e.g. {"lang": "en"}.',
       }),
+      where: t.arg({
+        type: MetadataFilterInput,
+        required: false,
+        description: 'A typed condition tree over metadata (eq, in, gt, exists, contains, prefix, and/or/not, nested paths).',
+      }),
       efSearch: t.arg.int({
         required: false,
         description: "HNSW candidate list size, 1-1000 (default: the tenant's; never below `first`).",
       }),
     },
-    resolve: async (_root, args, ctx) => ({ hits: await search(ctx.deps, ctx.loaders, await ctx.tenant(), args) }),
+    resolve: async (_root, args, ctx) => search(ctx.deps, ctx.loaders, await ctx.tenant(), args),
   }),
 );
 
@@ -57,6 +89,6 @@ builder.objectField(DocumentRef, 'similar', (t) =>
     type: SearchResultRef,
     description: "The caller's documents nearest to this one (itself left out), closest first.",
     args: { first: t.arg.int({ required: false, defaultValue: 10, description: 'How many hits, 1-1000.' }) },
-    resolve: async (doc, args, ctx) => ({ hits: await searchSimilar(ctx.deps, await ctx.tenant(), doc.id, args) }),
+    resolve: async (doc, args, ctx) => searchSimilar(ctx.deps, await ctx.tenant(), doc.id, args),
   }),
 );

@@ -1,0 +1,70 @@
+import type { Db } from '../db/database.js';
+import type { Tenant, TenantShard } from '../tenants/tenant.js';
+import {
+  type SearchParams,
+  type SearchRow,
+  countMatches,
+  searchDocuments,
+  searchDocumentsExactly,
+  setSearchSettings,
+} from './search.repository.js';
+
+export type SearchStrategy = 'EXACT' | 'HNSW' | 'HNSW_ITERATIVE';
+
+/** What a search did, so a short or slow answer is never a mystery. */
+export type SearchInfo = {
+  strategy: SearchStrategy;
+  /** hnsw.ef_search used; null for an exact scan. */
+  efSearch: number | null;
+  /** Rows whose distance was computed; known for exact scans only. */
+  candidatesScanned: number | null;
+  /** Whether min(first, matching documents) hits came back. */
+  complete: boolean;
+  /** Why this strategy, or why the answer fell back to another. */
+  reason: string;
+};
+
+/**
+ * Above this many matching rows a filtered search walks the HNSW graph; at or below it, comparing
+ * them all is cheap and complete. A filter that leaves few rows is exactly where a graph walk
+ * returns a short page: most candidates it finds are filtered out.
+ */
+export const EXACT_SCAN_LIMIT = 2000;
+
+/**
+ * Chooses how to answer a vector search and runs it, inside the caller's transaction:
+ * - SHARED tenant: exact (there is no vector index; the tenant is small by construction);
+ * - DEDICATED, no filter: the HNSW index;
+ * - DEDICATED, filter matching at most EXACT_SCAN_LIMIT rows: exact over those rows;
+ * - DEDICATED, looser filter: HNSW with pgvector's iterative scan, which keeps walking the graph
+ *   until enough rows pass the filter.
+ * If a graph walk still comes back short while more rows match, the exact scan answers instead:
+ * a page is never silently short.
+ */
+export async function runVectorSearch(
+  trx: Db,
+  tenant: Tenant,
+  scope: TenantShard,
+  params: SearchParams,
+  options: { efSearch: number; citus: boolean },
+): Promise<{ rows: SearchRow[]; info: SearchInfo }> {
+  const exact = async (reason: string) => {
+    const { rows, candidates } = await searchDocumentsExactly(trx, scope, params);
+    return { rows, info: { strategy: 'EXACT' as const, efSearch: null, candidatesScanned: candidates, complete: true, reason } };
+  };
+  if (tenant.placement === 'SHARED') return exact('shared tenant: every matching document compared');
+  const filtered = params.filter !== undefined || params.where !== undefined;
+  if (filtered) {
+    const matches = await countMatches(trx, scope, params, EXACT_SCAN_LIMIT + 1);
+    if (matches <= EXACT_SCAN_LIMIT) return exact(`filter matches ${matches} documents: all compared`);
+  }
+  const strategy: SearchStrategy = filtered ? 'HNSW_ITERATIVE' : 'HNSW';
+  await setSearchSettings(trx, { efSearch: options.efSearch, iterativeScan: filtered }, { citus: options.citus });
+  const rows = await searchDocuments(trx, scope, params);
+  const info = { strategy, efSearch: options.efSearch, candidatesScanned: null, complete: true };
+  if (rows.length === params.limit) return { rows, info: { ...info, reason: filtered ? 'loose filter: iterative graph walk' : 'HNSW index' } };
+  // A short page: either the tenant has no more matching rows, or the graph walk stopped early.
+  const available = await countMatches(trx, scope, params, params.limit);
+  if (available <= rows.length) return { rows, info: { ...info, reason: `only ${available} documents match` } };
+  return exact(`${strategy} found ${rows.length} of at least ${available} matches; answered by exact scan`);
+}
