@@ -53,6 +53,7 @@ export async function startApp(
       EMBEDDING_DIMENSIONS: embedder.dimensions,
       DISTANCE_METRIC: config.distanceMetric,
       SHARED_BUCKETS: config.sharedBuckets,
+      TEXT_SEARCH_CONFIG: config.textSearchConfig,
     });
     if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`);
     const citus = await isCitus(db);
@@ -73,6 +74,7 @@ export async function startApp(
       embedder,
       metric: config.distanceMetric,
       maxBatchSize: config.maxBatchSize,
+      textSearchConfig: config.textSearchConfig,
       citus,
       upkeep: createTenantUpkeep({
         db,

@@ -20,6 +20,10 @@ const environmentSchema = z.object({
   DISTANCE_METRIC: z.enum(DISTANCE_METRICS).default('cosine'),
   MAX_BATCH_SIZE: integer(1, 100_000).default(1000),
   SHARED_BUCKETS: integer(1, 1024).default(16),
+  TEXT_SEARCH_CONFIG: z
+    .string()
+    .regex(/^[a-z_]{1,63}$/, 'TEXT_SEARCH_CONFIG must name a PostgreSQL text search configuration, e.g. english')
+    .default('english'),
   PROMOTION_THRESHOLD: integer(0, 100_000_000).default(10_000),
   SEED_DEMO: booleanFlag.optional(),
 });
@@ -38,6 +42,8 @@ export type Config = {
   maxBatchSize: number;
   /** Hash buckets of the shared pool; fixed when the database is created. */
   sharedBuckets: number;
+  /** PostgreSQL text search configuration (language) of keyword search; fixed at database creation. */
+  textSearchConfig: string;
   /** Documents at which a shared tenant is promoted to a dedicated partition; 0: never automatically. */
   promotionThreshold: number;
   seedDemo: boolean;
@@ -64,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     distanceMetric: e.DISTANCE_METRIC,
     maxBatchSize: e.MAX_BATCH_SIZE,
     sharedBuckets: e.SHARED_BUCKETS,
+    textSearchConfig: e.TEXT_SEARCH_CONFIG,
     promotionThreshold: e.PROMOTION_THRESHOLD,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
   };

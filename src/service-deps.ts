@@ -10,6 +10,8 @@ export type ServiceDeps = {
   metric: DistanceMetric;
   /** The most documents one upsert may carry. */
   maxBatchSize: number;
+  /** Text search configuration of the content_tsv column (keyword search must use the same). */
+  textSearchConfig: string;
   /** Whether the database is a Citus coordinator (per-query settings must then reach workers). */
   citus: boolean;
   /** Background work that follows writes: statistics, automatic promotion. */

@@ -5,7 +5,12 @@ import type { Db } from './database.js';
 const MIGRATIONS_DIR = new URL('../../migrations/', import.meta.url);
 
 /** Values substituted for `:NAME` in migration files; only validated configuration goes here. */
-export type MigrationPlaceholders = { EMBEDDING_DIMENSIONS: number; DISTANCE_METRIC: string; SHARED_BUCKETS: number };
+export type MigrationPlaceholders = {
+  EMBEDDING_DIMENSIONS: number;
+  DISTANCE_METRIC: string;
+  SHARED_BUCKETS: number;
+  TEXT_SEARCH_CONFIG: string;
+};
 
 /** Serves migrations/NNNN_name.sql files, in name order, with placeholders filled in. */
 class SqlFileMigrationProvider implements MigrationProvider {

@@ -137,3 +137,28 @@ export async function findDocumentEmbedding(db: Db, scope: TenantShard, id: Docu
     .executeTakeFirst();
   return row?.embedding;
 }
+
+export type KeywordRow = SearchRow & { keyword_score: number };
+
+/**
+ * The tenant's documents matching any of the text's terms, best ts_rank first (normalized by
+ * document length), each with its vector distance too. An OR of the terms, not plainto_tsquery's
+ * AND: a question's words rarely all appear in the passage that answers it.
+ */
+export async function searchKeyword(
+  db: Db,
+  scope: TenantShard,
+  params: SearchParams & { text: string; textSearchConfig: string },
+): Promise<KeywordRow[]> {
+  const terms = sql`replace(plainto_tsquery(${params.textSearchConfig}::regconfig, ${params.text})::text, '&', '|')::tsquery`;
+  const rank = sql<number>`ts_rank(content_tsv, ${terms}, 1)`;
+  return matchingDocuments(db, scope, params)
+    .select(DOCUMENT_COLUMNS)
+    .select(DISTANCE[params.metric](params.vector).as('distance'))
+    .select(rank.as('keyword_score'))
+    .where(sql<boolean>`content_tsv @@ ${terms}`)
+    .orderBy('keyword_score', 'desc')
+    .orderBy('id')
+    .limit(params.limit)
+    .execute();
+}

@@ -9,6 +9,7 @@ import { HNSW_LIMITS, type Tenant } from '../tenants/tenant.js';
 import { withTenantScope } from '../tenants/tenant-scope.js';
 import { scoreFromDistance } from './distance.js';
 import { validateMetadataFilter } from './metadata-filter.js';
+import { type Fusion, type KeywordRanking, type RankedRow, type SearchMode, runHybridSearch, runKeywordSearch } from './hybrid-search.js';
 import { type SearchInfo, runVectorSearch } from './search-strategy.js';
 import {
   type SearchParams,
@@ -25,11 +26,25 @@ export type SearchArgs = {
   filter?: unknown;
   where?: unknown;
   efSearch?: number | null;
+  mode?: SearchMode | null;
+  fusion?: { method?: 'RRF' | 'WEIGHTED' | null; k?: number | null; alpha?: number | null } | null;
 };
 
-export type SearchHit = { rank: number; distance: number; score: number; document: Document };
+export type SearchHit = {
+  rank: number;
+  distance: number;
+  score: number;
+  /** Keyword relevance; null in VECTOR mode or when the text did not match the document. */
+  keywordScore: number | null;
+  /** The fused score HYBRID ranks by; null in the other modes. */
+  fusedScore: number | null;
+  document: Document;
+};
 
-export type SearchResult = { hits: SearchHit[]; info: SearchInfo };
+export type SearchResult = {
+  hits: SearchHit[];
+  info: SearchInfo & { mode: SearchMode; keywordRanking: KeywordRanking | null };
+};
 
 export const SEARCH_LIMITS = { first: { min: 1, max: 1000, default: 10 }, queryLength: 10_000 } as const;
 
@@ -44,12 +59,30 @@ export async function search(
   args: SearchArgs,
 ): Promise<SearchResult> {
   const { settings, ...rest } = validateSearch(deps, tenant, args);
+  const mode = args.mode ?? 'VECTOR';
+  if (mode !== 'VECTOR' && rest.query === null) throw badUserInput('query', `${mode} search needs query text`);
+  const fusion = validateFusion(args.fusion);
   const vector = rest.vector ?? (await loaders.queries.load(rest.query as string));
   const params: SearchParams = { ...rest.params, vector: toVectorParameter(vector) };
-  const { rows, info } = await withTenantScope(deps.db, tenant.id, (trx, scope, current) =>
-    runVectorSearch(trx, current, scope, params, { efSearch: settings.efSearch, citus: deps.citus }),
-  );
-  return { hits: toHits(deps, rows), info };
+  const { rows, info } = await withTenantScope(deps.db, tenant.id, (trx, scope, current) => {
+    const ctx = { trx, tenant: current, scope, efSearch: settings.efSearch, citus: deps.citus };
+    const text = { ...params, text: rest.query as string, textSearchConfig: deps.textSearchConfig };
+    if (mode === 'KEYWORD') return runKeywordSearch(ctx, text);
+    if (mode === 'HYBRID') return runHybridSearch(ctx, text, fusion);
+    return runVectorSearch(trx, current, scope, params, ctx);
+  });
+  return { hits: toHits(deps, rows), info: { ...info, mode, keywordRanking: mode === 'VECTOR' ? null : 'TS_RANK' } };
+}
+
+function validateFusion(fusion: SearchArgs['fusion']): Fusion {
+  if (fusion?.method === 'RRF') {
+    const k = fusion.k ?? 60;
+    checkRange('fusion.k', k, { min: 1, max: 1000 });
+    return { method: 'RRF', k };
+  }
+  const alpha = fusion?.alpha ?? undefined;
+  if (alpha !== undefined && !(alpha >= 0 && alpha <= 1)) throw badUserInput('fusion.alpha', `must be from 0 to 1, got ${alpha}`);
+  return { method: 'WEIGHTED', alpha };
 }
 
 /** The tenant's documents nearest to one of its documents (itself left out); empty if it has none. */
@@ -71,14 +104,16 @@ export async function searchSimilar(
     // One more candidate than asked for, since the document itself is filtered out.
     return runVectorSearch(trx, current, scope, params, { efSearch: Math.max(current.efSearch, first + 1), citus: deps.citus });
   });
-  return { hits: toHits(deps, rows), info };
+  return { hits: toHits(deps, rows), info: { ...info, mode: 'VECTOR', keywordRanking: null } };
 }
 
-function toHits(deps: ServiceDeps, rows: SearchRow[]): SearchHit[] {
+function toHits(deps: ServiceDeps, rows: (SearchRow & Partial<Pick<RankedRow, 'keywordScore' | 'fusedScore'>>)[]): SearchHit[] {
   return rows.map((row, index) => ({
     rank: index + 1,
     distance: row.distance,
     score: scoreFromDistance(deps.metric, row.distance),
+    keywordScore: row.keywordScore ?? null,
+    fusedScore: row.fusedScore ?? null,
     document: toDocument(row),
   }));
 }

@@ -1,4 +1,5 @@
-import type { SearchInfo, SearchStrategy } from '../../search/search-strategy.js';
+import type { SearchMode } from '../../search/hybrid-search.js';
+import type { SearchStrategy } from '../../search/search-strategy.js';
 import { type SearchHit, type SearchResult, search, searchSimilar } from '../../search/search.service.js';
 import { builder } from '../builder.js';
 import { DocumentRef } from './document.js';
@@ -16,6 +17,11 @@ const SearchHitRef = builder.objectRef<SearchHit>('SearchHit').implement({
     score: t.exposeFloat('score', {
       description: 'Similarity, larger is closer: 1 - distance for cosine, 1 / (1 + distance) for l2, the inner product for ip.',
     }),
+    keywordScore: t.exposeFloat('keywordScore', {
+      nullable: true,
+      description: 'Keyword relevance (ts_rank); null in VECTOR mode or when the text did not match this document.',
+    }),
+    fusedScore: t.exposeFloat('fusedScore', { nullable: true, description: 'The fused score HYBRID ranks by; null in other modes.' }),
     document: t.field({ type: DocumentRef, description: 'The matched document.', resolve: (hit) => hit.document }),
   }),
 });
@@ -29,7 +35,38 @@ const SearchStrategyEnum = builder.enumType('SearchStrategy', {
   } satisfies Record<SearchStrategy, unknown>,
 });
 
-const SearchInfoRef = builder.objectRef<SearchInfo>('SearchInfo').implement({
+const SearchModeEnum = builder.enumType('SearchMode', {
+  description: 'What a search ranks by.',
+  values: {
+    VECTOR: { description: 'Vector distance to the query text (embedded) or vector.' },
+    KEYWORD: { description: 'Full-text relevance of the query text over content.' },
+    HYBRID: { description: 'Both, fused into one ranking.' },
+  } satisfies Record<SearchMode, unknown>,
+});
+
+const KeywordRankingEnum = builder.enumType('KeywordRanking', {
+  description: 'The keyword relevance function used.',
+  values: { TS_RANK: { description: "PostgreSQL's ts_rank over an OR of the query's terms, normalized by document length." } },
+});
+
+const FusionMethodEnum = builder.enumType('FusionMethod', {
+  description: 'How HYBRID combines the two rankings.',
+  values: {
+    RRF: { description: 'Reciprocal rank fusion: sum of 1 / (k + rank).' },
+    WEIGHTED: { description: 'Weighted sum of normalized scores; weights from alpha, or from each ranking\'s evidence when alpha is omitted.' },
+  },
+});
+
+const FusionInput = builder.inputType('FusionInput', {
+  description: 'Fusion settings for HYBRID search.',
+  fields: (t) => ({
+    method: t.field({ type: FusionMethodEnum, required: false, description: 'Default WEIGHTED.' }),
+    k: t.int({ required: false, description: 'RRF constant, 1-1000 (default 60).' }),
+    alpha: t.float({ required: false, description: 'WEIGHTED: the vector ranking\'s weight, 0-1; omitted: weighted by evidence.' }),
+  }),
+});
+
+const SearchInfoRef = builder.objectRef<SearchResult['info']>('SearchInfo').implement({
   description: 'What a search did: a short page is never silent.',
   shareable: true,
   fields: (t) => ({
@@ -41,6 +78,12 @@ const SearchInfoRef = builder.objectRef<SearchInfo>('SearchInfo').implement({
     }),
     complete: t.exposeBoolean('complete', { description: 'Whether min(first, matching documents) hits came back.' }),
     reason: t.exposeString('reason', { description: 'Why this strategy, or why the answer fell back to another.' }),
+    mode: t.expose('mode', { type: SearchModeEnum, description: 'The search mode that ran.' }),
+    keywordRanking: t.expose('keywordRanking', {
+      type: KeywordRankingEnum,
+      nullable: true,
+      description: 'How keyword relevance was ranked (KEYWORD and HYBRID modes).',
+    }),
   }),
 });
 
@@ -75,6 +118,8 @@ builder.queryField('search', (t) =>
         required: false,
         description: 'A typed condition tree over metadata (eq, in, gt, exists, contains, prefix, and/or/not, nested paths).',
       }),
+      mode: t.arg({ type: SearchModeEnum, required: false, defaultValue: 'VECTOR', description: 'VECTOR, KEYWORD or HYBRID.' }),
+      fusion: t.arg({ type: FusionInput, required: false, description: 'How HYBRID fuses its two rankings.' }),
       efSearch: t.arg.int({
         required: false,
         description: "HNSW candidate list size, 1-1000 (default: the tenant's; never below `first`).",

@@ -1,0 +1,61 @@
+/**
+ * Fusing a vector ranking with a keyword ranking. Both functions take lists ordered best first,
+ * each item with a score where larger is better, and return one ordered list with fused scores.
+ */
+export type Scored = { id: string; score: number };
+
+/** Reciprocal rank fusion: sum of 1 / (k + rank) over the lists a document appears in. */
+export function reciprocalRankFusion(lists: readonly (readonly Scored[])[], k: number): Scored[] {
+  const fused = new Map<string, number>();
+  for (const list of lists) {
+    list.forEach((item, index) => fused.set(item.id, (fused.get(item.id) ?? 0) + 1 / (k + index + 1)));
+  }
+  return sortByScore(fused);
+}
+
+/**
+ * Weighted sum of min-max normalized scores. With alpha (the vector list's weight, 0..1) the
+ * weights are fixed. Without it, each list is weighted by the evidence it carries for this query:
+ * how far its best score stands above the rest of its candidates, in standard deviations. A weak
+ * embedder's similarities are flat (every abstract looks alike to it) while a keyword match that
+ * hits stands out, and the other way round for paraphrases, so the stronger signal leads instead
+ * of being averaged away as rank fusion does.
+ */
+export function weightedFusion(vector: readonly Scored[], keyword: readonly Scored[], alpha?: number): Scored[] {
+  const [vectorWeight, keywordWeight] = alpha === undefined ? evidenceWeights(vector, keyword) : [alpha, 1 - alpha];
+  const fused = new Map<string, number>();
+  for (const [list, weight] of [
+    [vector, vectorWeight],
+    [keyword, keywordWeight],
+  ] as const) {
+    for (const [id, value] of normalize(list)) fused.set(id, (fused.get(id) ?? 0) + weight * value);
+  }
+  return sortByScore(fused);
+}
+
+function evidenceWeights(vector: readonly Scored[], keyword: readonly Scored[]): [number, number] {
+  const v = prominence(vector);
+  const k = prominence(keyword);
+  if (v + k === 0) return [0.5, 0.5];
+  return [v / (v + k), k / (v + k)];
+}
+
+/** How many standard deviations the best score stands above the mean of the list; 0 if flat. */
+function prominence(list: readonly Scored[]): number {
+  if (list.length < 2) return list.length === 1 ? 1 : 0;
+  const scores = list.map((item) => item.score);
+  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+  const deviation = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / scores.length);
+  return deviation === 0 ? 0 : Math.max(0, ((scores[0] as number) - mean) / deviation);
+}
+
+function normalize(list: readonly Scored[]): Map<string, number> {
+  const scores = list.map((item) => item.score);
+  const max = Math.max(...scores);
+  const min = Math.min(...scores);
+  return new Map(list.map((item) => [item.id, max === min ? 1 : (item.score - min) / (max - min)]));
+}
+
+function sortByScore(scores: Map<string, number>): Scored[] {
+  return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score);
+}

@@ -1,0 +1,60 @@
+import type { Db } from '../db/database.js';
+import type { Tenant, TenantShard } from '../tenants/tenant.js';
+import { reciprocalRankFusion, weightedFusion } from './fusion.js';
+import { type SearchInfo, runVectorSearch } from './search-strategy.js';
+import { type KeywordRow, type SearchParams, type SearchRow, searchKeyword } from './search.repository.js';
+
+export const SEARCH_MODES = ['VECTOR', 'KEYWORD', 'HYBRID'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+/** How keyword relevance was ranked: ts_rank now; BM25 where the engine offers it is planned. */
+export type KeywordRanking = 'TS_RANK';
+
+export type Fusion = { method: 'RRF'; k: number } | { method: 'WEIGHTED'; alpha: number | undefined };
+
+export type RankedRow = SearchRow & { keywordScore: number | null; fusedScore: number | null };
+
+type Context = { trx: Db; tenant: Tenant; scope: TenantShard; efSearch: number; citus: boolean };
+type TextParams = SearchParams & { text: string; textSearchConfig: string };
+
+/** Keyword search alone: every document matching a term, ranked; complete by construction. */
+export async function runKeywordSearch(ctx: Context, params: TextParams): Promise<{ rows: RankedRow[]; info: SearchInfo }> {
+  const rows = await searchKeyword(ctx.trx, ctx.scope, params);
+  return {
+    rows: rows.map((row) => ({ ...row, keywordScore: row.keyword_score, fusedScore: null })),
+    info: { strategy: 'EXACT', efSearch: null, candidatesScanned: null, complete: true, reason: 'keyword match over content (ts_rank)' },
+  };
+}
+
+/**
+ * Vector and keyword search, each asked for a deeper candidate list than the page, fused into one
+ * ranking. Each hit keeps its vector distance, its keyword score (null when the text did not
+ * match) and the fused score.
+ */
+export async function runHybridSearch(
+  ctx: Context,
+  params: TextParams,
+  fusion: Fusion,
+): Promise<{ rows: RankedRow[]; info: SearchInfo }> {
+  const depth = Math.min(1000, Math.max(params.limit * 2, 100));
+  const vector = await runVectorSearch(ctx.trx, ctx.tenant, ctx.scope, { ...params, limit: depth }, ctx);
+  const keyword = await searchKeyword(ctx.trx, ctx.scope, { ...params, limit: depth });
+  const vectorRanked = vector.rows.map((row) => ({ id: row.id, score: -row.distance }));
+  const keywordRanked = keyword.map((row) => ({ id: row.id, score: row.keyword_score }));
+  const fused =
+    fusion.method === 'RRF'
+      ? reciprocalRankFusion([vectorRanked, keywordRanked], fusion.k)
+      : weightedFusion(vectorRanked, keywordRanked, fusion.alpha);
+  const byId = new Map<string, SearchRow | KeywordRow>([...vector.rows, ...keyword].map((row) => [row.id, row]));
+  const keywordScores = new Map(keyword.map((row) => [row.id, row.keyword_score]));
+  const rows = fused.slice(0, params.limit).map(({ id, score }) => ({
+    ...(byId.get(id) as SearchRow),
+    keywordScore: keywordScores.get(id) ?? null,
+    fusedScore: score,
+  }));
+  const how = fusion.method === 'RRF' ? `reciprocal rank fusion (k ${fusion.k})` : fusion.alpha === undefined ? 'evidence-weighted score fusion' : `weighted score fusion (alpha ${fusion.alpha})`;
+  return {
+    rows,
+    info: { ...vector.info, complete: rows.length === Math.min(params.limit, byId.size), reason: `${how} of ${vector.info.strategy} and ts_rank candidates` },
+  };
+}

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reciprocalRankFusion, weightedFusion } from '../../src/search/fusion.js';
+import { type TestApp, errorCode, startTestApp } from '../helpers/test-app.js';
+
+let t: TestApp;
+let slug: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  slug = await t.createTenant('hybrid');
+  const d = [
+    { externalId: 'whales', content: 'Whales migrate across oceans every year.' },
+    { externalId: 'krill', content: 'Krill are the main food of baleen whales.' },
+    { externalId: 'bread', content: 'Sourdough bread needs a lively starter.' },
+    { externalId: 'ocean', content: 'The ocean covers most of the planet.' },
+  ];
+  expect((await t.as(slug)('mutation($d: [DocumentInput!]!) { upsertDocuments(documents: $d) { documents { id } } }', { d })).errors).toBeUndefined();
+});
+afterAll(async () => {
+  expect(t.unexpectedErrors).toEqual([]);
+  await t.close();
+});
+
+const SEARCH = `query($q: String, $mode: SearchMode, $fusion: FusionInput) {
+  search(query: $q, mode: $mode, fusion: $fusion, first: 4) {
+    hits { rank distance score keywordScore fusedScore document { externalId } }
+    info { mode keywordRanking strategy complete reason }
+  }
+}`;
+
+describe('keyword and hybrid search', () => {
+  it('KEYWORD ranks by full-text relevance over an OR of the terms, stemmed, with scores per hit', async () => {
+    const result = await t.as(slug)(SEARCH, { q: 'whale migrations', mode: 'KEYWORD' });
+    const { hits, info } = result.data!.search;
+    expect(hits.map((h: any) => h.document.externalId)).toEqual(['whales', 'krill']);
+    expect(hits[0].keywordScore).toBeGreaterThan(hits[1].keywordScore);
+    expect(hits.every((h: any) => h.fusedScore === null && typeof h.distance === 'number')).toBe(true);
+    expect(info).toMatchObject({ mode: 'KEYWORD', keywordRanking: 'TS_RANK', complete: true });
+  });
+
+  it('HYBRID fuses both rankings and reports each score separately', async () => {
+    for (const fusion of [undefined, { method: 'RRF', k: 60 }, { method: 'WEIGHTED', alpha: 0.3 }]) {
+      const result = await t.as(slug)(SEARCH, { q: 'whales ocean', mode: 'HYBRID', fusion });
+      const { hits, info } = result.data!.search;
+      expect(info).toMatchObject({ mode: 'HYBRID', keywordRanking: 'TS_RANK', complete: true });
+      expect(hits).toHaveLength(4);
+      for (let i = 1; i < hits.length; i++) expect(hits[i].fusedScore).toBeLessThanOrEqual(hits[i - 1].fusedScore);
+      expect(hits.find((h: any) => h.document.externalId === 'bread').keywordScore).toBeNull();
+      expect(hits[0].document.externalId).toBe('whales');
+    }
+  });
+
+  it('rejects KEYWORD without text and bad fusion settings, naming the field', async () => {
+    const noText = await t.as(slug)('query($v: [Float!]) { search(vector: $v, mode: KEYWORD) { hits { rank } } }', {
+      v: Array.from({ length: 512 }, () => 0.1),
+    });
+    expect(errorCode(noText)).toBe('BAD_USER_INPUT');
+    expect(noText.errors?.[0]?.extensions?.field).toBe('query');
+    const badAlpha = await t.as(slug)(SEARCH, { q: 'whales', mode: 'HYBRID', fusion: { alpha: 1.5 } });
+    expect(badAlpha.errors?.[0]?.extensions?.field).toBe('fusion.alpha');
+    const badK = await t.as(slug)(SEARCH, { q: 'whales', mode: 'HYBRID', fusion: { method: 'RRF', k: 0 } });
+    expect(badK.errors?.[0]?.extensions?.field).toBe('fusion.k');
+  });
+});
+
+describe('fusion functions', () => {
+  const a = [{ id: 'x', score: 0.9 }, { id: 'y', score: 0.5 }, { id: 'z', score: 0.1 }];
+  const b = [{ id: 'y', score: 3 }, { id: 'w', score: 1 }];
+
+  it('reciprocal rank fusion sums 1 / (k + rank)', () => {
+    const fused = reciprocalRankFusion([a, b], 60);
+    expect(fused[0]).toEqual({ id: 'y', score: 1 / 62 + 1 / 61 });
+    expect(fused.map((f) => f.id)).toEqual(['y', 'x', 'w', 'z']);
+  });
+
+  it('weighted fusion with alpha mixes min-max normalized scores', () => {
+    const fused = weightedFusion(a, b, 1);
+    expect(fused.slice(0, 3)).toEqual([{ id: 'x', score: 1 }, { id: 'y', score: 0.5 }, { id: 'z', score: 0 }]);
+  });
+
+  it('without alpha, the ranking whose best hit stands out leads', () => {
+    const flat = [{ id: 'p', score: 0.51 }, { id: 'q', score: 0.5 }, { id: 'r', score: 0.5 }, { id: 's', score: 0.49 }];
+    const peaked = [{ id: 's', score: 9 }, { id: 'r', score: 1 }, { id: 'q', score: 1 }, { id: 'p', score: 1 }];
+    expect(weightedFusion(flat, peaked)[0]?.id).toBe('s');
+  });
+});
