@@ -37,7 +37,8 @@ export async function runHybridSearch(
   fusion: Fusion,
 ): Promise<{ rows: RankedRow[]; info: SearchInfo }> {
   const depth = Math.min(1000, Math.max(params.limit * 2, 100));
-  const vector = await runVectorSearch(ctx.trx, ctx.tenant, ctx.scope, { ...params, limit: depth }, ctx);
+  const efSearch = Math.min(1000, Math.max(ctx.efSearch, depth));
+  const vector = await runVectorSearch(ctx.trx, ctx.tenant, ctx.scope, { ...params, limit: depth }, { ...ctx, efSearch });
   const keyword = await searchKeyword(ctx.trx, ctx.scope, { ...params, limit: depth });
   const vectorRanked = vector.rows.map((row) => ({ id: row.id, score: -row.distance }));
   const keywordRanked = keyword.map((row) => ({ id: row.id, score: row.keyword_score }));

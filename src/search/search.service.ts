@@ -9,6 +9,7 @@ import { HNSW_LIMITS, type Tenant } from '../tenants/tenant.js';
 import { withTenantScope } from '../tenants/tenant-scope.js';
 import { scoreFromDistance } from './distance.js';
 import { validateMetadataFilter } from './metadata-filter.js';
+import { autocut, bestPerGroup, groupKey } from './result-shaping.js';
 import { type Fusion, type KeywordRanking, type RankedRow, type SearchMode, runHybridSearch, runKeywordSearch } from './hybrid-search.js';
 import { type SearchInfo, runVectorSearch } from './search-strategy.js';
 import {
@@ -27,6 +28,10 @@ export type SearchArgs = {
   where?: unknown;
   efSearch?: number | null;
   mode?: SearchMode | null;
+  /** Metadata path: return only the best hit per distinct value (e.g. per source document). */
+  groupBy?: readonly string[] | null;
+  /** Cut the page after this many sharp drops in score. */
+  autocut?: number | null;
   fusion?: { method?: 'RRF' | 'WEIGHTED' | null; k?: number | null; alpha?: number | null } | null;
 };
 
@@ -48,6 +53,9 @@ export type SearchResult = {
 
 export const SEARCH_LIMITS = { first: { min: 1, max: 1000, default: 10 }, queryLength: 10_000 } as const;
 
+/** How many hits per requested group a grouped search reads before grouping. */
+const GROUPING_DEPTH = 5;
+
 /** Default ef_search of a filtered HNSW search (an explicit efSearch argument wins). */
 const FILTERED_MIN_EF_SEARCH = 100;
 
@@ -62,16 +70,54 @@ export async function search(
   const mode = args.mode ?? 'VECTOR';
   if (mode !== 'VECTOR' && rest.query === null) throw badUserInput('query', `${mode} search needs query text`);
   const fusion = validateFusion(args.fusion);
+  const shaping = validateShaping(args);
   const vector = rest.vector ?? (await loaders.queries.load(rest.query as string));
-  const params: SearchParams = { ...rest.params, vector: toVectorParameter(vector) };
+  const first = rest.params.limit;
+  // Grouping keeps one hit per group: ask for a deeper list so enough groups survive.
+  const depth = shaping.groupBy ? Math.min(SEARCH_LIMITS.first.max, first * GROUPING_DEPTH) : first;
+  const params: SearchParams = { ...rest.params, limit: depth, vector: toVectorParameter(vector) };
   const { rows, info } = await withTenantScope(deps.db, tenant.id, (trx, scope, current) => {
-    const ctx = { trx, tenant: current, scope, efSearch: settings.efSearch, citus: deps.citus };
+    // HNSW returns at most ef_search rows: a deeper (grouped) list needs a wider walk.
+    const efSearch = Math.min(HNSW_LIMITS.efSearch.max, Math.max(settings.efSearch, depth));
+    const ctx = { trx, tenant: current, scope, efSearch, citus: deps.citus };
     const text = { ...params, text: rest.query as string, textSearchConfig: deps.textSearchConfig };
     if (mode === 'KEYWORD') return runKeywordSearch(ctx, text);
     if (mode === 'HYBRID') return runHybridSearch(ctx, text, fusion);
     return runVectorSearch(trx, current, scope, params, ctx);
   });
-  return { hits: toHits(deps, rows), info: { ...info, mode, keywordRanking: mode === 'VECTOR' ? null : 'TS_RANK' } };
+  const shaped = shapeRows(rows, shaping, first, mode);
+  const complete = info.complete && (!shaping.groupBy || shaped.length === first || rows.length < depth);
+  const reason = complete === info.complete ? info.reason : `${info.reason}; only ${shaped.length} groups among the ${depth} best hits`;
+  return {
+    hits: toHits(deps, shaped),
+    info: { ...info, complete, reason, mode, keywordRanking: mode === 'VECTOR' ? null : 'TS_RANK' },
+  };
+}
+
+type Shaping = { groupBy: readonly string[] | undefined; autocut: number | undefined };
+
+function validateShaping(args: SearchArgs): Shaping {
+  const groupBy = args.groupBy ?? undefined;
+  if (groupBy && (groupBy.length === 0 || groupBy.length > 16 || groupBy.some((key) => key === '' || key.length > 256))) {
+    throw badUserInput('groupBy', 'must be a path of 1-16 non-empty keys of at most 256 characters');
+  }
+  const cut = args.autocut ?? undefined;
+  if (cut !== undefined) checkRange('autocut', cut, { min: 1, max: 100 });
+  return { groupBy, autocut: cut };
+}
+
+function shapeRows<R extends SearchRow & Partial<Pick<RankedRow, 'keywordScore' | 'fusedScore'>>>(
+  rows: R[],
+  shaping: Shaping,
+  first: number,
+  mode: SearchMode,
+): R[] {
+  const { groupBy } = shaping;
+  const grouped = groupBy ? bestPerGroup(rows, (row) => groupKey(row.metadata, groupBy, row.id), first) : rows.slice(0, first);
+  if (shaping.autocut === undefined) return grouped;
+  const scoreOf = (row: R) =>
+    mode === 'HYBRID' ? (row.fusedScore ?? 0) : mode === 'KEYWORD' ? (row.keywordScore ?? 0) : -row.distance;
+  return autocut(grouped, scoreOf, shaping.autocut);
 }
 
 function validateFusion(fusion: SearchArgs['fusion']): Fusion {

@@ -84,3 +84,38 @@ describe('fusion functions', () => {
     expect(weightedFusion(flat, peaked)[0]?.id).toBe('s');
   });
 });
+
+describe('grouping and autocut', () => {
+  it('returns the best hit per group key and cuts where scores drop sharply', async () => {
+    const chunks = await t.createTenant('chunks');
+    const d = [
+      { content: 'whales whales whales sing', metadata: { source: 'a' } },
+      { content: 'whales sing songs', metadata: { source: 'a' } },
+      { content: 'whales sing', metadata: { source: 'b' } },
+      { content: 'bread and butter', metadata: { source: 'c' } },
+      { content: 'no source at all about whales singing' },
+    ];
+    await t.as(chunks)('mutation($d: [DocumentInput!]!) { upsertDocuments(documents: $d) { documents { id } } }', { d });
+    const grouped = await t.as(chunks)(
+      '{ search(query: "whales sing", first: 10, groupBy: ["source"]) { hits { document { metadata content } } info { complete } } }',
+    );
+    const sources = grouped.data!.search.hits.map((h: any) => h.document.metadata.source ?? null);
+    expect(sources.filter((s: string | null) => s === 'a')).toHaveLength(1);
+    expect(new Set(sources).size).toBe(sources.length);
+    expect(sources).toHaveLength(4);
+    const cut = await t.as(chunks)('{ search(query: "whales sing", first: 10, mode: KEYWORD, autocut: 1) { hits { keywordScore } } }');
+    const all = await t.as(chunks)('{ search(query: "whales sing", first: 10, mode: KEYWORD) { hits { keywordScore } } }');
+    expect(cut.data!.search.hits.length).toBeLessThan(all.data!.search.hits.length);
+    expect(cut.data!.search.hits.length).toBeGreaterThan(0);
+  });
+});
+
+describe('autocut', () => {
+  it('cuts after the Nth step larger than twice the average step', async () => {
+    const { autocut } = await import('../../src/search/result-shaping.js');
+    const scores = [1, 0.98, 0.96, 0.5, 0.48, 0.1];
+    expect(autocut(scores, (s) => s, 1)).toEqual([1, 0.98, 0.96]);
+    expect(autocut(scores, (s) => s, 2)).toEqual([1, 0.98, 0.96, 0.5, 0.48]);
+    expect(autocut([0.9, 0.8, 0.7, 0.6], (s) => s, 1)).toEqual([0.9, 0.8, 0.7, 0.6]);
+  });
+});

@@ -120,6 +120,11 @@ builder.queryField('search', (t) =>
       }),
       mode: t.arg({ type: SearchModeEnum, required: false, defaultValue: 'VECTOR', description: 'VECTOR, KEYWORD or HYBRID.' }),
       fusion: t.arg({ type: FusionInput, required: false, description: 'How HYBRID fuses its two rankings.' }),
+      groupBy: t.arg.stringList({
+        required: false,
+        description: 'A metadata path (e.g. ["source"]): only the best hit per distinct value is returned.',
+      }),
+      autocut: t.arg.int({ required: false, description: 'Cut the hits after this many sharp drops in score (1-100).' }),
       efSearch: t.arg.int({
         required: false,
         description: "HNSW candidate list size, 1-1000 (default: the tenant's; never below `first`).",

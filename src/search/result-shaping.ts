@@ -1,0 +1,47 @@
+/**
+ * Post-processing of a ranked page: grouping (best hit per group key, e.g. the chunks of one
+ * source) and autocut (stop where the scores drop sharply, as Weaviate users expect).
+ */
+
+/** The value at a metadata path, as a group key; a document without it is a group of its own. */
+export function groupKey(metadata: Record<string, unknown>, path: readonly string[], ownKey: string): string {
+  let value: unknown = metadata;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return `\u0000${ownKey}`;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value === undefined ? `\u0000${ownKey}` : JSON.stringify(value);
+}
+
+/** Keeps the first (best) item of each group, in order, up to limit groups. */
+export function bestPerGroup<T>(items: readonly T[], keyOf: (item: T) => string, limit: number): T[] {
+  const seen = new Set<string>();
+  const kept: T[] = [];
+  for (const item of items) {
+    const key = keyOf(item);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    kept.push(item);
+    if (kept.length === limit) break;
+  }
+  return kept;
+}
+
+/**
+ * Cuts a best-first list after its Nth sharp drop in score. A drop is sharp when it is larger
+ * than twice the average step between neighbours: relative, so it works for distances, keyword
+ * scores and fused scores alike.
+ */
+export function autocut<T>(items: readonly T[], scoreOf: (item: T) => number, jumps: number): T[] {
+  if (items.length < 3) return [...items];
+  const steps = items.slice(1).map((item, i) => scoreOf(items[i] as T) - scoreOf(item));
+  const threshold = (2 * steps.reduce((a, b) => a + b, 0)) / steps.length;
+  let seen = 0;
+  for (let i = 0; i < steps.length; i++) {
+    if ((steps[i] as number) > threshold && threshold > 0) {
+      seen++;
+      if (seen === jumps) return items.slice(0, i + 1);
+    }
+  }
+  return [...items];
+}
