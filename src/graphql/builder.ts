@@ -10,7 +10,7 @@ export type JsonObject = Record<string, unknown>;
  * The one Pothos builder. Plugin order: relay (Node interface, global IDs, connections), then
  * directives, then federation, which must come after any plugin that wraps resolvers.
  */
-export const builder = new SchemaBuilder<{
+export type NarwhalSchemaTypes = {
   Context: Context;
   DefaultFieldNullability: false;
   Scalars: {
@@ -18,7 +18,12 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
     ID: { Input: string; Output: string | number };
   };
-}>({
+};
+
+/** A query field builder, for helpers that define arguments shared by several fields. */
+export type QueryFieldBuilder = PothosSchemaTypes.QueryFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<NarwhalSchemaTypes>, object>;
+
+export const builder = new SchemaBuilder<NarwhalSchemaTypes>({
   plugins: [RelayPlugin, DirectivePlugin, FederationPlugin],
   defaultFieldNullability: false,
   relay: {

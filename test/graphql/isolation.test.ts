@@ -75,3 +75,24 @@ describe('tenant isolation', () => {
     }
   });
 });
+
+describe('searchMany (admin)', () => {
+  it("merges each tenant's top hits into one ranking, labelled by tenant", async () => {
+    const result = await t.admin(
+      'query($tenants: [String!]!) { searchMany(tenants: $tenants, query: "shared words one", first: 4) { rank distance tenant { slug } document { externalId } } }',
+      { tenants: [alpha, beta] },
+    );
+    expect(result.errors).toBeUndefined();
+    const hits = result.data!.searchMany;
+    expect(hits.map((h: any) => h.rank)).toEqual([1, 2, 3, 4]);
+    for (let i = 1; i < hits.length; i++) expect(hits[i].distance).toBeGreaterThanOrEqual(hits[i - 1].distance);
+    expect(new Set(hits.map((h: any) => h.tenant.slug))).toEqual(new Set([alpha, beta]));
+  });
+
+  it('is admin-only and refuses HYBRID, whose scores do not compare across tenants', async () => {
+    const asTenant = await t.as(alpha)('query($s: [String!]!) { searchMany(tenants: $s, query: "x") { rank } }', { s: [beta] });
+    expect(asTenant.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const hybrid = await t.admin('query($s: [String!]!) { searchMany(tenants: $s, query: "x", mode: HYBRID) { rank } }', { s: [alpha] });
+    expect(hybrid.errors?.[0]?.extensions?.field).toBe('mode');
+  });
+});

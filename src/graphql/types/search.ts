@@ -2,7 +2,11 @@ import type { SearchMode } from '../../search/hybrid-search.js';
 import type { SearchStrategy } from '../../search/search-strategy.js';
 import { type SearchHit, type SearchResult, search, searchSimilar } from '../../search/search.service.js';
 import { builder } from '../builder.js';
+import { type TenantSearchHit, searchMany } from '../../search/search-many.service.js';
+import { requireTenantBySlug } from '../../tenants/tenant.service.js';
+import type { QueryFieldBuilder } from '../builder.js';
 import { DocumentRef } from './document.js';
+import { TenantRef } from './tenant.js';
 import { MetadataFilterInput } from './metadata-filter.js';
 
 // Shareable: a subgraph that hangs its own semantic search off its types may return these too.
@@ -100,36 +104,41 @@ const SearchResultRef = builder.objectRef<SearchResult>('SearchResult').implemen
   }),
 });
 
+// The arguments search and searchMany share.
+function searchArgs(t: QueryFieldBuilder) {
+  return {
+    query: t.arg.string({ required: false, description: 'Text to search for. Give exactly one of query and vector.' }),
+    vector: t.arg.floatList({ required: false, description: "A query vector of the deployment's dimension." }),
+    first: t.arg.int({ required: false, defaultValue: 10, description: 'How many hits, 1-1000.' }),
+    filter: t.arg({
+      type: 'JSON',
+      required: false,
+      description: 'A JSON object the metadata must contain (jsonb @>), e.g. {"lang": "en"}.',
+    }),
+    where: t.arg({
+      type: MetadataFilterInput,
+      required: false,
+      description: 'A typed condition tree over metadata (eq, in, gt, exists, contains, prefix, and/or/not, nested paths).',
+    }),
+    mode: t.arg({ type: SearchModeEnum, required: false, defaultValue: 'VECTOR', description: 'VECTOR, KEYWORD or HYBRID.' }),
+    fusion: t.arg({ type: FusionInput, required: false, description: 'How HYBRID fuses its two rankings.' }),
+    groupBy: t.arg.stringList({
+      required: false,
+      description: 'A metadata path (e.g. ["source"]): only the best hit per distinct value is returned.',
+    }),
+    autocut: t.arg.int({ required: false, description: 'Cut the hits after this many sharp drops in score (1-100).' }),
+    efSearch: t.arg.int({
+      required: false,
+      description: "HNSW candidate list size, 1-1000 (default: the tenant's; never below `first`).",
+    }),
+  };
+}
+
 builder.queryField('search', (t) =>
   t.field({
     type: SearchResultRef,
     description: "Semantic search over the caller's documents, by text (embedded server-side) or by vector.",
-    args: {
-      query: t.arg.string({ required: false, description: 'Text to search for. Give exactly one of query and vector.' }),
-      vector: t.arg.floatList({ required: false, description: "A query vector of the deployment's dimension." }),
-      first: t.arg.int({ required: false, defaultValue: 10, description: 'How many hits, 1-1000.' }),
-      filter: t.arg({
-        type: 'JSON',
-        required: false,
-        description: 'A JSON object the metadata must contain (jsonb @>), e.g. {"lang": "en"}.',
-      }),
-      where: t.arg({
-        type: MetadataFilterInput,
-        required: false,
-        description: 'A typed condition tree over metadata (eq, in, gt, exists, contains, prefix, and/or/not, nested paths).',
-      }),
-      mode: t.arg({ type: SearchModeEnum, required: false, defaultValue: 'VECTOR', description: 'VECTOR, KEYWORD or HYBRID.' }),
-      fusion: t.arg({ type: FusionInput, required: false, description: 'How HYBRID fuses its two rankings.' }),
-      groupBy: t.arg.stringList({
-        required: false,
-        description: 'A metadata path (e.g. ["source"]): only the best hit per distinct value is returned.',
-      }),
-      autocut: t.arg.int({ required: false, description: 'Cut the hits after this many sharp drops in score (1-100).' }),
-      efSearch: t.arg.int({
-        required: false,
-        description: "HNSW candidate list size, 1-1000 (default: the tenant's; never below `first`).",
-      }),
-    },
+    args: searchArgs(t),
     resolve: async (_root, args, ctx) => search(ctx.deps, ctx.loaders, await ctx.tenant(), args),
   }),
 );
@@ -140,5 +149,33 @@ builder.objectField(DocumentRef, 'similar', (t) =>
     description: "The caller's documents nearest to this one (itself left out), closest first.",
     args: { first: t.arg.int({ required: false, defaultValue: 10, description: 'How many hits, 1-1000.' }) },
     resolve: async (doc, args, ctx) => searchSimilar(ctx.deps, await ctx.tenant(), doc.id, args),
+  }),
+);
+
+const TenantSearchHitRef = builder.objectRef<TenantSearchHit>('TenantSearchHit').implement({
+  description: 'A match from a search over several tenants.',
+  fields: (t) => ({
+    rank: t.exposeInt('rank', { description: 'Position in the merged results, from 1.' }),
+    tenant: t.field({ type: TenantRef, description: 'The tenant the document belongs to.', resolve: (hit) => hit.tenant }),
+    distance: t.exposeFloat('distance', { description: 'Vector distance under the deployment metric.' }),
+    score: t.exposeFloat('score', { description: 'Similarity, larger is closer.' }),
+    keywordScore: t.exposeFloat('keywordScore', { nullable: true, description: 'Keyword relevance (KEYWORD mode).' }),
+    document: t.field({ type: DocumentRef, description: 'The matched document.', resolve: (hit) => hit.document }),
+  }),
+});
+
+builder.queryField('searchMany', (t) =>
+  t.field({
+    type: [TenantSearchHitRef],
+    description: "Admin: one search over several tenants, each tenant's top hits merged into one ranking.",
+    args: {
+      tenants: t.arg.stringList({ required: true, description: 'Slugs of the tenants to search (1-100).' }),
+      ...searchArgs(t),
+    },
+    resolve: async (_root, { tenants, ...args }, ctx) => {
+      ctx.requireAdmin();
+      const resolved = await Promise.all(tenants.map((slug: string) => requireTenantBySlug(ctx.deps, slug)));
+      return searchMany(ctx.deps, ctx.loaders, resolved, args);
+    },
   }),
 );
