@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { pg_textsearch } from '@electric-sql/pglite-pg_textsearch';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
@@ -21,7 +22,8 @@ export function externalEngine(url: string, poolSize: number): Engine {
  * dataDir is a directory path, or `memory://` for a throwaway database.
  */
 export async function startEmbeddedEngine(options: { dataDir: string; port: number }): Promise<Engine> {
-  const db = await PGlite.create(options.dataDir, { extensions: { vector } });
+  // pg_textsearch gives keyword search true BM25 ranking (migration 0008 creates its index).
+  const db = await PGlite.create(options.dataDir, { extensions: { vector, pg_textsearch } });
   // PGlite executes one statement at a time for a single session. The socket server multiplexes
   // connections onto that session; with more than one, a connection that queried while another
   // held a transaction was seen to hang, so the engine takes exactly one pooled connection.

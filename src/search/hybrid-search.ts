@@ -2,13 +2,20 @@ import type { Db } from '../db/database.js';
 import type { Tenant, TenantShard } from '../tenants/tenant.js';
 import { reciprocalRankFusion, weightedFusion } from './fusion.js';
 import { type SearchInfo, runVectorSearch } from './search-strategy.js';
-import { type KeywordRow, type SearchParams, type SearchRow, searchKeyword } from './search.repository.js';
+import {
+  type KeywordRow,
+  type SearchParams,
+  type SearchRow,
+  findBm25IndexName,
+  searchBm25,
+  searchKeyword,
+} from './search.repository.js';
 
 export const SEARCH_MODES = ['VECTOR', 'KEYWORD', 'HYBRID'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
 
-/** How keyword relevance was ranked: ts_rank now; BM25 where the engine offers it is planned. */
-export type KeywordRanking = 'TS_RANK';
+/** How keyword relevance was ranked: BM25 where the engine has pg_textsearch, else ts_rank. */
+export type KeywordRanking = 'BM25' | 'TS_RANK';
 
 export type Fusion = { method: 'RRF'; k: number } | { method: 'WEIGHTED'; alpha: number | undefined };
 
@@ -18,12 +25,25 @@ type Context = { trx: Db; tenant: Tenant; scope: TenantShard; efSearch: number; 
 type TextParams = SearchParams & { text: string; textSearchConfig: string };
 
 /** Keyword search alone: every document matching a term, ranked; complete by construction. */
-export async function runKeywordSearch(ctx: Context, params: TextParams): Promise<{ rows: RankedRow[]; info: SearchInfo }> {
-  const rows = await searchKeyword(ctx.trx, ctx.scope, params);
+export async function runKeywordSearch(
+  ctx: Context,
+  params: TextParams,
+): Promise<{ rows: RankedRow[]; info: SearchInfo; keywordRanking: KeywordRanking }> {
+  const { rows, ranking } = await keywordRows(ctx, params);
   return {
     rows: rows.map((row) => ({ ...row, keywordScore: row.keyword_score, fusedScore: null })),
-    info: { strategy: 'EXACT', efSearch: null, candidatesScanned: null, complete: true, reason: 'keyword match over content (ts_rank)' },
+    info: { strategy: 'EXACT', efSearch: null, candidatesScanned: null, complete: true, reason: `keyword match over content (${ranking})` },
+    keywordRanking: ranking,
   };
+}
+
+/** BM25 where the tenant's table has a bm25 index, else ts_rank over the tsvector column. */
+async function keywordRows(ctx: Context, params: TextParams): Promise<{ rows: KeywordRow[]; ranking: KeywordRanking }> {
+  const indexName = await findBm25IndexName(ctx.trx, ctx.scope);
+  if (indexName === undefined) return { rows: await searchKeyword(ctx.trx, ctx.scope, params), ranking: 'TS_RANK' };
+  const unfiltered = !params.filter && !params.where && !params.excludeId;
+  const indexOrdered = ctx.tenant.placement === 'DEDICATED' && unfiltered;
+  return { rows: await searchBm25(ctx.trx, ctx.scope, { ...params, indexName, indexOrdered }), ranking: 'BM25' };
 }
 
 /**
@@ -35,11 +55,11 @@ export async function runHybridSearch(
   ctx: Context,
   params: TextParams,
   fusion: Fusion,
-): Promise<{ rows: RankedRow[]; info: SearchInfo }> {
+): Promise<{ rows: RankedRow[]; info: SearchInfo; keywordRanking: KeywordRanking }> {
   const depth = Math.min(1000, Math.max(params.limit * 2, 100));
   const efSearch = Math.min(1000, Math.max(ctx.efSearch, depth));
   const vector = await runVectorSearch(ctx.trx, ctx.tenant, ctx.scope, { ...params, limit: depth }, { ...ctx, efSearch });
-  const keyword = await searchKeyword(ctx.trx, ctx.scope, { ...params, limit: depth });
+  const { rows: keyword, ranking } = await keywordRows(ctx, { ...params, limit: depth });
   const vectorRanked = vector.rows.map((row) => ({ id: row.id, score: -row.distance }));
   const keywordRanked = keyword.map((row) => ({ id: row.id, score: row.keyword_score }));
   const fused =
@@ -56,6 +76,11 @@ export async function runHybridSearch(
   const how = fusion.method === 'RRF' ? `reciprocal rank fusion (k ${fusion.k})` : fusion.alpha === undefined ? 'evidence-weighted score fusion' : `weighted score fusion (alpha ${fusion.alpha})`;
   return {
     rows,
-    info: { ...vector.info, complete: rows.length === Math.min(params.limit, byId.size), reason: `${how} of ${vector.info.strategy} and ts_rank candidates` },
+    info: {
+      ...vector.info,
+      complete: rows.length === Math.min(params.limit, byId.size),
+      reason: `${how} of ${vector.info.strategy} and ${ranking} candidates`,
+    },
+    keywordRanking: ranking,
   };
 }

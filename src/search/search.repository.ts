@@ -162,3 +162,60 @@ export async function searchKeyword(
     .limit(params.limit)
     .execute();
 }
+
+/**
+ * The bm25 index (pg_textsearch) of the table that holds the tenant's rows: its partition, or its
+ * bucket of the shared pool. pg_textsearch resolves a query against one index, and the parent's
+ * partitioned index has no storage of its own; undefined when there is none (or no rows).
+ */
+export async function findBm25IndexName(db: Db, scope: TenantShard): Promise<string | undefined> {
+  const { rows } = await sql<{ index_name: string }>`
+    select index_class.relname as index_name
+    from pg_index i
+    join pg_class index_class on index_class.oid = i.indexrelid
+    join pg_am am on am.oid = index_class.relam
+    where am.amname = 'bm25'
+      and i.indrelid = (select tableoid from documents where shard = ${scope.shard} and tenant_id = ${scope.tenantId} limit 1)`.execute(db);
+  return rows[0]?.index_name;
+}
+
+/**
+ * BM25 ranking (pg_textsearch). Where the tenant's partition is its own and nothing filters it,
+ * the index returns the top k directly (block-max WAND). Otherwise every matching row is scored
+ * and sorted: a top k taken from a shared bucket, or before a filter, could come back short.
+ */
+export async function searchBm25(
+  db: Db,
+  scope: TenantShard,
+  params: SearchParams & { text: string; indexName: string; indexOrdered: boolean },
+): Promise<KeywordRow[]> {
+  // pg_textsearch scores are negated BM25 (smaller is better); 0 means no term matched.
+  const bm25 = sql<number>`content <@> to_bm25query(${params.text}, ${params.indexName})`;
+  const distance = DISTANCE[params.metric](params.vector);
+  if (params.indexOrdered) {
+    return matchingDocuments(db, scope, params)
+      .select(DOCUMENT_COLUMNS)
+      .select(distance.as('distance'))
+      .select(sql<number>`-(${bm25})`.as('keyword_score'))
+      .where(bm25, '<', 0)
+      .orderBy(bm25)
+      .limit(params.limit)
+      .execute();
+  }
+  return db
+    .with(
+      (cte) => cte('scored').materialized(),
+      () =>
+        matchingDocuments(db, scope, params)
+          .select(DOCUMENT_COLUMNS)
+          .select(distance.as('distance'))
+          .select(sql<number>`-(${bm25})`.as('keyword_score')),
+    )
+    .selectFrom('scored')
+    .selectAll()
+    .where('keyword_score', '>', 0)
+    .orderBy('keyword_score', 'desc')
+    .orderBy('id')
+    .limit(params.limit)
+    .execute();
+}

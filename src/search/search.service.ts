@@ -76,21 +76,21 @@ export async function search(
   // Grouping keeps one hit per group: ask for a deeper list so enough groups survive.
   const depth = shaping.groupBy ? Math.min(SEARCH_LIMITS.first.max, first * GROUPING_DEPTH) : first;
   const params: SearchParams = { ...rest.params, limit: depth, vector: toVectorParameter(vector) };
-  const { rows, info } = await withTenantScope(deps.db, tenant.id, (trx, scope, current) => {
+  const { rows, info, keywordRanking } = await withTenantScope(deps.db, tenant.id, async (trx, scope, current) => {
     // HNSW returns at most ef_search rows: a deeper (grouped) list needs a wider walk.
     const efSearch = Math.min(HNSW_LIMITS.efSearch.max, Math.max(settings.efSearch, depth));
     const ctx = { trx, tenant: current, scope, efSearch, citus: deps.citus };
     const text = { ...params, text: rest.query as string, textSearchConfig: deps.textSearchConfig };
     if (mode === 'KEYWORD') return runKeywordSearch(ctx, text);
     if (mode === 'HYBRID') return runHybridSearch(ctx, text, fusion);
-    return runVectorSearch(trx, current, scope, params, ctx);
+    return { ...(await runVectorSearch(trx, current, scope, params, ctx)), keywordRanking: null };
   });
   const shaped = shapeRows(rows, shaping, first, mode);
   const complete = info.complete && (!shaping.groupBy || shaped.length === first || rows.length < depth);
   const reason = complete === info.complete ? info.reason : `${info.reason}; only ${shaped.length} groups among the ${depth} best hits`;
   return {
     hits: toHits(deps, shaped),
-    info: { ...info, complete, reason, mode, keywordRanking: mode === 'VECTOR' ? null : 'TS_RANK' },
+    info: { ...info, complete, reason, mode, keywordRanking },
   };
 }
 

@@ -1,9 +1,17 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchKeyword } from '../../src/search/search.repository.js';
+import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
+import { shardOf } from '../../src/tenants/tenant.js';
+import { embedText } from '../helpers/hashing-embedder.js';
+import { toVectorParameter } from '../../src/db/vector.js';
 import { reciprocalRankFusion, weightedFusion } from '../../src/search/fusion.js';
 import { type TestApp, errorCode, startTestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
 let slug: string;
+// BM25 where the engine has pg_textsearch (the embedded one does), ts_rank elsewhere.
+let ranking: 'BM25' | 'TS_RANK';
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -15,6 +23,8 @@ beforeAll(async () => {
     { externalId: 'ocean', content: 'The ocean covers most of the planet.' },
   ];
   expect((await t.as(slug)('mutation($d: [DocumentInput!]!) { upsertDocuments(documents: $d) { documents { id } } }', { d })).errors).toBeUndefined();
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_extension where extname = 'pg_textsearch'`.execute(t.db);
+  ranking = rows[0]!.n > 0 ? 'BM25' : 'TS_RANK';
 });
 afterAll(async () => {
   expect(t.unexpectedErrors).toEqual([]);
@@ -35,14 +45,14 @@ describe('keyword and hybrid search', () => {
     expect(hits.map((h: any) => h.document.externalId)).toEqual(['whales', 'krill']);
     expect(hits[0].keywordScore).toBeGreaterThan(hits[1].keywordScore);
     expect(hits.every((h: any) => h.fusedScore === null && typeof h.distance === 'number')).toBe(true);
-    expect(info).toMatchObject({ mode: 'KEYWORD', keywordRanking: 'TS_RANK', complete: true });
+    expect(info).toMatchObject({ mode: 'KEYWORD', keywordRanking: ranking, complete: true });
   });
 
   it('HYBRID fuses both rankings and reports each score separately', async () => {
     for (const fusion of [undefined, { method: 'RRF', k: 60 }, { method: 'WEIGHTED', alpha: 0.3 }]) {
       const result = await t.as(slug)(SEARCH, { q: 'whales ocean', mode: 'HYBRID', fusion });
       const { hits, info } = result.data!.search;
-      expect(info).toMatchObject({ mode: 'HYBRID', keywordRanking: 'TS_RANK', complete: true });
+      expect(info).toMatchObject({ mode: 'HYBRID', keywordRanking: ranking, complete: true });
       expect(hits).toHaveLength(4);
       for (let i = 1; i < hits.length; i++) expect(hits[i].fusedScore).toBeLessThanOrEqual(hits[i - 1].fusedScore);
       expect(hits.find((h: any) => h.document.externalId === 'bread').keywordScore).toBeNull();
@@ -117,5 +127,20 @@ describe('autocut', () => {
     expect(autocut(scores, (s) => s, 1)).toEqual([1, 0.98, 0.96]);
     expect(autocut(scores, (s) => s, 2)).toEqual([1, 0.98, 0.96, 0.5, 0.48]);
     expect(autocut([0.9, 0.8, 0.7, 0.6], (s) => s, 1)).toEqual([0.9, 0.8, 0.7, 0.6]);
+  });
+});
+
+describe('ts_rank ranking (engines without pg_textsearch)', () => {
+  it('matches any stemmed term and ranks by ts_rank', async () => {
+    const tenant = (await findTenantBySlug(t.app.deps, slug))!;
+    const rows = await searchKeyword(t.db, shardOf(tenant), {
+      text: 'whale migrations',
+      textSearchConfig: 'english',
+      vector: toVectorParameter(embedText('whale migrations')),
+      limit: 10,
+      metric: 'cosine',
+    });
+    expect(rows.map((row) => row.external_id)).toEqual(['whales', 'krill']);
+    expect(rows[0]!.keyword_score).toBeGreaterThan(rows[1]!.keyword_score);
   });
 });

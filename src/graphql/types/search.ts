@@ -50,7 +50,10 @@ const SearchModeEnum = builder.enumType('SearchMode', {
 
 const KeywordRankingEnum = builder.enumType('KeywordRanking', {
   description: 'The keyword relevance function used.',
-  values: { TS_RANK: { description: "PostgreSQL's ts_rank over an OR of the query's terms, normalized by document length." } },
+  values: {
+    BM25: { description: 'BM25 from the pg_textsearch extension (the embedded engine has it).' },
+    TS_RANK: { description: "PostgreSQL's ts_rank over an OR of the query's terms, normalized by document length." },
+  },
 });
 
 const FusionMethodEnum = builder.enumType('FusionMethod', {
