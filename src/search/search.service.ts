@@ -164,7 +164,11 @@ function toHits(deps: ServiceDeps, rows: (SearchRow & Partial<Pick<RankedRow, 'k
   }));
 }
 
-/** The plan the search would run with these arguments (vector searches only). */
+/**
+ * The plan of the index-assisted vector search (the query a DEDICATED tenant's unfiltered search
+ * runs), with planning time: for routing checks and planning benchmarks. Exact scans
+ * (searchDocumentsExactly) are not what it shows.
+ */
 export async function explain(deps: ServiceDeps, tenant: Tenant, args: SearchArgs & { vector: readonly number[] }) {
   const { settings, params, vector } = validateSearch(deps, tenant, args);
   return withTenantScope(deps.db, tenant.id, async (trx, scope) => {
