@@ -43,6 +43,7 @@ import {
 } from './lib/tenant-corpus.js';
 import { type TenantQuery, runTenantSearchPass } from './lib/tenant-search-pass.js';
 import { type TenantsSummary, formatTenantsReport } from './lib/tenants-report.js';
+import { cleanupStep } from './lib/cleanup-step.js';
 
 const K = 10;
 const BASELINE_SHARED_TENANTS = 10;
@@ -386,23 +387,15 @@ try {
 
 // Runs after a failure too; a failing step is reported without hiding the first error.
 async function cleanUp(): Promise<void> {
-  const step = async (name: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-    } catch (error) {
-      process.exitCode = 1;
-      console.error(`[bench] cleanup: ${name} failed:`, error);
-    }
-  };
   // A throwaway in-memory database goes with the process; a persistent one gets its tenants deleted.
   const persistent = config.databaseUrl !== undefined || !config.dataDir.startsWith('memory://');
   if (persistent && createdSlugs.length > 0) {
     log(`cleanup: deleting ${createdSlugs.length} bench tenants`);
-    await step('deleteTenant', async () => {
+    await cleanupStep('deleteTenant', async () => {
       for (const slug of createdSlugs) await deleteTenant(app.deps, slug);
     });
   }
-  if (server) await step('HTTP server close', () => (server as LoopbackServer).close());
-  await step('app.close', () => app.close());
+  if (server) await cleanupStep('HTTP server close', () => (server as LoopbackServer).close());
+  await cleanupStep('app.close', () => app.close());
   rss.stop();
 }

@@ -23,6 +23,7 @@ import { indexesUsed } from './lib/query-plan.js';
 import { recallAtK, round, summarizeLatencies } from './lib/search-metrics.js';
 import { runSearchPass } from './lib/search-pass.js';
 import { createMixture } from './lib/synthetic-embeddings.js';
+import { cleanupStep } from './lib/cleanup-step.js';
 
 const K = 10;
 const BATCH_SIZE = 500;
@@ -137,22 +138,14 @@ try {
 
 // Runs after a failure too; a failing step is reported without hiding the first error.
 async function cleanUp(): Promise<void> {
-  const step = async (name: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-    } catch (error) {
-      process.exitCode = 1;
-      console.error(`[bench] cleanup: ${name} failed:`, error);
-    }
-  };
   const adminClient = admin;
   if (tenantCreated && adminClient) {
-    await step('deleteTenant', async () => {
+    await cleanupStep('deleteTenant', async () => {
       const mutation = `mutation ($slug: String!) { deleteTenant(slug: $slug) }`;
       const data = await adminClient.request<{ deleteTenant: boolean }>(mutation, { slug });
       if (!data.deleteTenant) throw new Error(`deleteTenant("${slug}") returned false`);
     });
   }
-  if (server) await step('HTTP server close', () => (server as LoopbackServer).close());
-  await step('app.close', () => app.close());
+  if (server) await cleanupStep('HTTP server close', () => (server as LoopbackServer).close());
+  await cleanupStep('app.close', () => app.close());
 }
