@@ -36,12 +36,6 @@ export async function dropTenantTable(db: Db, tenantId: TenantId): Promise<void>
   await sql`drop table if exists ${table(tenantId)}`.execute(db);
 }
 
-export async function isTenantTableAttached(db: Db, tenantId: TenantId): Promise<boolean> {
-  const { rows } = await sql<{ attached: boolean }>`select exists (
-    select 1 from pg_inherits where inhrelid = to_regclass(${partitionName(tenantId)})) as attached`.execute(db);
-  return rows[0]?.attached ?? false;
-}
-
 /** Copies the tenant's rows from the shared pool into its own table. */
 export async function copySharedRowsToTenantTable(db: Db, tenantId: TenantId): Promise<void> {
   await sql`insert into ${table(tenantId)} (${MOVED_COLUMNS}, shard)
