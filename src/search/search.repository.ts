@@ -193,14 +193,16 @@ export async function searchBm25(
   const bm25 = sql<number>`content <@> to_bm25query(${params.text}, ${params.indexName})`;
   const distance = DISTANCE[params.metric](params.vector);
   if (params.indexOrdered) {
-    return matchingDocuments(db, scope, params)
+    // Non-matching rows (score 0) come last in index order and are dropped here: a `< 0` filter
+    // in SQL would score every row again (20 ms instead of 2 for 3,000 documents).
+    const rows = await matchingDocuments(db, scope, params)
       .select(DOCUMENT_COLUMNS)
       .select(distance.as('distance'))
       .select(sql<number>`-(${bm25})`.as('keyword_score'))
-      .where(bm25, '<', 0)
       .orderBy(bm25)
       .limit(params.limit)
       .execute();
+    return rows.filter((row) => row.keyword_score > 0);
   }
   return db
     .with(
