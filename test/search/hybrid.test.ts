@@ -144,3 +144,20 @@ describe('ts_rank ranking (engines without pg_textsearch)', () => {
     expect(rows[0]!.keyword_score).toBeGreaterThan(rows[1]!.keyword_score);
   });
 });
+
+describe('keyword search on a dedicated tenant', () => {
+  it('returns only documents that match, best first, from the partition\'s own index', async () => {
+    const dedicated = await t.createTenant('kw-dedicated', { placement: 'DEDICATED' });
+    const d = [
+      { externalId: 'a', content: 'whales and more whales' },
+      { externalId: 'b', content: 'a whale' },
+      { externalId: 'c', content: 'bread' },
+      { externalId: 'd', content: 'butter' },
+    ];
+    await t.as(dedicated)('mutation($d: [DocumentInput!]!) { upsertDocuments(documents: $d) { documents { id } } }', { d });
+    const result = await t.as(dedicated)('{ search(query: "whales", mode: KEYWORD, first: 10) { hits { keywordScore document { externalId } } } }');
+    const hits = result.data!.search.hits;
+    expect(hits.map((h: any) => h.document.externalId).sort()).toEqual(['a', 'b']);
+    expect(hits.every((h: any) => h.keywordScore > 0)).toBe(true);
+  });
+});
