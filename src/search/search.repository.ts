@@ -5,7 +5,8 @@ import { DOCUMENT_COLUMNS, type DocumentRow } from '../documents/document.reposi
 import type { DocumentId } from '../documents/document.js';
 import type { TenantShard } from '../tenants/tenant.js';
 import type { DistanceMetric } from './distance.js';
-import { type MetadataFilter, metadataFilterSql } from './metadata-filter.js';
+import type { MetadataFilter } from './metadata-filter.js';
+import { metadataFilterSql } from './metadata-filter-sql.js';
 
 // As pgvector/kysely writes them, but on this module's (ESM) kysely: that helper requires the
 // CommonJS build, and mixing the two builds' query nodes is the dual-package hazard.

@@ -9,10 +9,9 @@ import { schema } from '../../src/graphql/schema.js';
 import {
   METADATA_FILTER_LIMITS,
   type MetadataFilter,
-  compileMetadataFilter,
-  metadataFilterSql,
   validateMetadataFilter,
 } from '../../src/search/metadata-filter.js';
+import { compileMetadataFilter, metadataFilterSql } from '../../src/search/metadata-filter-sql.js';
 import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
 import type { Tenant } from '../../src/tenants/tenant.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
