@@ -26,6 +26,8 @@ import { scoreRuns, selfCheckRetrievalMetrics } from './lib/retrieval-metrics.js
 import { percentile, round } from './lib/search-metrics.js';
 import { detectSearchSupport, type ModeOutcome, runTextSearchPass, SEARCH_MODES, type SearchMode } from './lib/text-search-pass.js';
 import { cleanupStep } from './lib/cleanup-step.js';
+import { startUniversalSentenceEncoder } from '../src/embeddings/universal-sentence-encoder.provider.js';
+import { withEmbeddingCache } from './lib/embedding-cache.js';
 
 const BM25_PUBLISHED_NDCG_AT_10 = 0.665; // BEIR paper (Thakur et al., 2021), SciFact test split
 const K = 100;
@@ -83,7 +85,10 @@ const config = loadConfig({
   PROMOTION_THRESHOLD: '0',
   MAX_BATCH_SIZE: '1000',
 });
-const app = await startApp(config, { log });
+// BENCH_EMBEDDING_CACHE=<file>: keep the model's vectors between runs (embedding dominates a run).
+const cacheFile = process.env.BENCH_EMBEDDING_CACHE;
+const cache = cacheFile ? await withEmbeddingCache(await startUniversalSentenceEncoder(), cacheFile) : undefined;
+const app = await startApp(config, { log, ...(cache ? { embedder: cache.provider } : {}) });
 const slug = `quality-${Date.now()}`;
 let server: LoopbackServer | undefined;
 let tenantCreated = false;
@@ -177,6 +182,7 @@ try {
 
 // Runs after a failure too; a failing step is reported without hiding the first error.
 async function cleanUp(): Promise<void> {
+  if (cache) await cleanupStep('embedding cache', cache.save);
   if (tenantCreated) await cleanupStep('deleteTenant', () => deleteTenant(app.deps, slug));
   if (server) await cleanupStep('HTTP server close', () => (server as LoopbackServer).close());
   await cleanupStep('app.close', () => app.close());
