@@ -50,16 +50,20 @@ export function unavailableReason(support: SearchSupport, mode: SearchMode): str
   return null;
 }
 
+// BENCH_FUSION='{"method":"WEIGHTED","alpha":0.2}': the fusion HYBRID uses (default: the server's).
+const FUSION = process.env.BENCH_FUSION ? (JSON.parse(process.env.BENCH_FUSION) as Record<string, unknown>) : undefined;
+
 export function searchDocument(support: SearchSupport, mode: SearchMode): { query: string; variables: (q: string) => Record<string, unknown> } {
   const withMode = support.modeArgument;
+  const withFusion = withMode && mode === 'HYBRID' && FUSION !== undefined;
   const info = support.keywordRanking ? 'strategy keywordRanking' : 'strategy';
-  const query = `query BenchQuality($q: String!${withMode ? ', $mode: SearchMode' : ''}) {
-    search(query: $q${withMode ? ', mode: $mode' : ''}, first: 100) {
+  const query = `query BenchQuality($q: String!${withMode ? ', $mode: SearchMode' : ''}${withFusion ? ', $fusion: FusionInput' : ''}) {
+    search(query: $q${withMode ? ', mode: $mode' : ''}${withFusion ? ', fusion: $fusion' : ''}, first: 100) {
       hits { rank document { externalId } }
       info { ${info} }
     }
   }`;
-  return { query, variables: (q) => (withMode ? { q, mode } : { q }) };
+  return { query, variables: (q) => (withMode ? { q, mode, ...(withFusion ? { fusion: FUSION } : {}) } : { q }) };
 }
 
 type SearchData = {
