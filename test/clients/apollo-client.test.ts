@@ -2,45 +2,27 @@ import { ApolloClient, CombinedGraphQLErrors, gql, HttpLink, InMemoryCache, type
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveOnLoopback } from '../helpers/http-server.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
+import {
+  CORPUS,
+  type SearchData,
+  type SearchVariables,
+  SEARCH_SOURCE,
+  type UpsertData,
+  type UpsertVariables,
+  UPSERT_SOURCE,
+} from './operations.js';
 import { createRecordingFetch } from './recording-fetch.js';
 
 // What a frontend built on Apollo Client 4 sees: real HTTP on a loopback port, global fetch,
 // InMemoryCache with its default normalization (`__typename:id`, and Document.id is a global ID).
 
-type DocumentFields = { __typename?: 'Document'; id: string; externalId: string; content: string };
-type UpsertData = {
-  upsertDocuments: { documents: (DocumentFields & { metadata: unknown; updatedAt: string })[] };
-};
-type UpsertVariables = { documents: { externalId?: string; content: string; metadata?: unknown }[] };
-type SearchData = {
-  search: { hits: { rank: number; distance: number; score: number; document: DocumentFields }[] };
-};
-type SearchVariables = { query?: string; first?: number };
 
-const UPSERT: TypedDocumentNode<UpsertData, UpsertVariables> = gql`
-  mutation Upsert($documents: [DocumentInput!]!) {
-    upsertDocuments(documents: $documents) {
-      documents { id externalId content metadata updatedAt }
-    }
-  }
-`;
-const SEARCH: TypedDocumentNode<SearchData, SearchVariables> = gql`
-  query Search($query: String, $first: Int) {
-    search(query: $query, first: $first) {
-      hits { rank distance score document { id externalId content } }
-    }
-  }
-`;
+const UPSERT: TypedDocumentNode<UpsertData, UpsertVariables> = gql(UPSERT_SOURCE);
+const SEARCH: TypedDocumentNode<SearchData, SearchVariables> = gql(SEARCH_SOURCE);
 const DOCUMENT_CONTENT: TypedDocumentNode<{ id: string; content: string }> = gql`
   fragment DocumentContent on Document { id content }
 `;
 
-const CORPUS = [
-  { externalId: 'cat', content: 'the cat sleeps on the warm mat', metadata: { kind: 'animal' } },
-  { externalId: 'dog', content: 'the dog barks at the mail carrier', metadata: { kind: 'animal' } },
-  { externalId: 'stocks', content: 'stock markets fell sharply on monday', metadata: { kind: 'finance' } },
-  { externalId: 'cats', content: 'a cat and another cat chase a mouse', metadata: { kind: 'animal' } },
-];
 
 let t: TestApp;
 let server: Awaited<ReturnType<typeof serveOnLoopback>>;

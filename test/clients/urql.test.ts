@@ -2,6 +2,15 @@ import { cacheExchange, Client, CombinedError, fetchExchange, gql, type Operatio
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serveOnLoopback } from '../helpers/http-server.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
+import {
+  CORPUS,
+  type SearchData,
+  type SearchVariables,
+  SEARCH_SOURCE,
+  type UpsertData,
+  type UpsertVariables,
+  UPSERT_SOURCE,
+} from './operations.js';
 import { createRecordingFetch } from './recording-fetch.js';
 
 // What a frontend built on urql sees: @urql/core's Client over real HTTP with the default
@@ -10,41 +19,14 @@ import { createRecordingFetch } from './recording-fetch.js';
 // holding a typename that a mutation result returns. Normalizing Document by id would take
 // @urql/exchange-graphcache, which this project does not use.
 
-type DocumentFields = { __typename?: 'Document'; id: string; externalId: string; content: string };
-type UpsertData = {
-  upsertDocuments: { documents: (DocumentFields & { metadata: unknown; updatedAt: string })[] };
-};
-type UpsertVariables = { documents: { externalId?: string; content: string; metadata?: unknown }[] };
-type SearchData = {
-  search: { hits: { rank: number; distance: number; score: number; document: DocumentFields }[] };
-};
-type SearchVariables = { query?: string; first?: number };
 type TenantData = { tenant: { slug: string; documentCount: number } };
 
-const UPSERT = gql<UpsertData, UpsertVariables>`
-  mutation Upsert($documents: [DocumentInput!]!) {
-    upsertDocuments(documents: $documents) {
-      documents { id externalId content metadata updatedAt }
-    }
-  }
-`;
-const SEARCH = gql<SearchData, SearchVariables>`
-  query Search($query: String, $first: Int) {
-    search(query: $query, first: $first) {
-      hits { rank distance score document { id externalId content } }
-    }
-  }
-`;
+const UPSERT = gql<UpsertData, UpsertVariables>(UPSERT_SOURCE);
+const SEARCH = gql<SearchData, SearchVariables>(SEARCH_SOURCE);
 const TENANT = gql<TenantData, Record<string, never>>`
   query Tenant { tenant { slug documentCount } }
 `;
 
-const CORPUS = [
-  { externalId: 'cat', content: 'the cat sleeps on the warm mat', metadata: { kind: 'animal' } },
-  { externalId: 'dog', content: 'the dog barks at the mail carrier', metadata: { kind: 'animal' } },
-  { externalId: 'stocks', content: 'stock markets fell sharply on monday', metadata: { kind: 'finance' } },
-  { externalId: 'cats', content: 'a cat and another cat chase a mouse', metadata: { kind: 'animal' } },
-];
 
 let t: TestApp;
 let server: Awaited<ReturnType<typeof serveOnLoopback>>;
