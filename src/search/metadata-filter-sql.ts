@@ -1,15 +1,13 @@
-import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { type JsonValue, METADATA_OPERATORS, type MetadataCondition, type MetadataFilter, isGiven } from './metadata-filter.js';
 
 // Compiles a validated MetadataFilter (metadata-filter.ts, which explains the semantics) to SQL.
 
-/** Compiles a validated filter; `column` is a trusted column reference (default `metadata`). */
-export function compileMetadataFilter(filter: MetadataFilter, options: { column?: string } = {}): Expression<SqlBool> {
-  return compile(filter, sql.ref(options.column ?? 'metadata'));
-}
-
-/** The filter as a boolean SQL expression for a repository's `.where(...)`. */
-export function metadataFilterSql(filter: MetadataFilter, options: { column?: string } = {}): RawBuilder<boolean> {
+/**
+ * Compiles a validated filter to a boolean SQL expression for `.where(...)`; `column` is a
+ * trusted column reference (default `metadata`).
+ */
+export function compileMetadataFilter(filter: MetadataFilter, options: { column?: string } = {}): RawBuilder<boolean> {
   return compile(filter, sql.ref(options.column ?? 'metadata'));
 }
 

@@ -6,7 +6,7 @@ import type { DocumentId } from '../documents/document.js';
 import type { TenantShard } from '../tenants/tenant.js';
 import type { DistanceMetric } from './distance.js';
 import type { MetadataFilter } from './metadata-filter.js';
-import { metadataFilterSql } from './metadata-filter-sql.js';
+import { compileMetadataFilter } from './metadata-filter-sql.js';
 
 // As pgvector/kysely writes them, but on this module's (ESM) kysely: that helper requires the
 // CommonJS build, and mixing the two builds' query nodes is the dual-package hazard.
@@ -40,7 +40,7 @@ function matchingDocuments(db: Db, scope: TenantShard, params: Pick<SearchParams
     .where('shard', '=', scope.shard)
     .where('tenant_id', '=', scope.tenantId);
   if (params.filter) query = query.where(sql<boolean>`metadata @> ${JSON.stringify(params.filter)}::jsonb`);
-  if (params.where) query = query.where(metadataFilterSql(params.where));
+  if (params.where) query = query.where(compileMetadataFilter(params.where));
   if (params.excludeId) query = query.where('id', '<>', params.excludeId);
   return query;
 }
