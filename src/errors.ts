@@ -32,3 +32,11 @@ export class AppError extends Error {
 export function badUserInput(field: string, message: string): AppError {
   return new AppError('BAD_USER_INPUT', `${field}: ${message}`, field);
 }
+
+/** Throws BAD_USER_INPUT naming the field and the range unless value is an integer in it. */
+export function checkIntegerRange(field: string, value: number, limits: { min: number; max: number }): number {
+  if (!Number.isInteger(value) || value < limits.min || value > limits.max) {
+    throw badUserInput(field, `must be an integer from ${limits.min} to ${limits.max}, got ${value}`);
+  }
+  return value;
+}

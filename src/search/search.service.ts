@@ -3,7 +3,7 @@ import type { Document, DocumentId } from '../documents/document.js';
 import { toDocument } from '../documents/document.service.js';
 import { validateMetadata, validateVector } from '../documents/document-input.js';
 import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
-import { badUserInput } from '../errors.js';
+import { badUserInput, checkIntegerRange } from '../errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { HNSW_LIMITS, type Tenant } from '../tenants/tenant.js';
 import { withTenantScope } from '../tenants/tenant-scope.js';
@@ -102,7 +102,7 @@ function validateShaping(args: SearchArgs): Shaping {
     throw badUserInput('groupBy', 'must be a path of 1-16 non-empty keys of at most 256 characters');
   }
   const cut = args.autocut ?? undefined;
-  if (cut !== undefined) checkRange('autocut', cut, { min: 1, max: 100 });
+  if (cut !== undefined) checkIntegerRange('autocut', cut, { min: 1, max: 100 });
   return { groupBy, autocut: cut };
 }
 
@@ -123,7 +123,7 @@ function shapeRows<R extends SearchRow & Partial<Pick<RankedRow, 'keywordScore' 
 function validateFusion(fusion: SearchArgs['fusion']): Fusion {
   if (fusion?.method === 'RRF') {
     const k = fusion.k ?? 60;
-    checkRange('fusion.k', k, { min: 1, max: 1000 });
+    checkIntegerRange('fusion.k', k, { min: 1, max: 1000 });
     return { method: 'RRF', k };
   }
   const alpha = fusion?.alpha ?? undefined;
@@ -139,7 +139,7 @@ export async function searchSimilar(
   args: { first?: number | null },
 ): Promise<SearchResult> {
   const first = args.first ?? SEARCH_LIMITS.first.default;
-  checkRange('first', first, SEARCH_LIMITS.first);
+  checkIntegerRange('first', first, SEARCH_LIMITS.first);
   const { rows, info } = await withTenantScope(deps.db, tenant.id, async (trx, scope, current) => {
     // The stored vector goes back as text: no parse on this side, and no second embedding.
     const vector = await findDocumentEmbedding(trx, scope, documentId);
@@ -189,8 +189,8 @@ function validateSearch(deps: ServiceDeps, tenant: Tenant, args: SearchArgs) {
     }
   }
   const first = args.first ?? SEARCH_LIMITS.first.default;
-  checkRange('first', first, SEARCH_LIMITS.first);
-  if (args.efSearch !== null && args.efSearch !== undefined) checkRange('efSearch', args.efSearch, HNSW_LIMITS.efSearch);
+  checkIntegerRange('first', first, SEARCH_LIMITS.first);
+  if (args.efSearch !== null && args.efSearch !== undefined) checkIntegerRange('efSearch', args.efSearch, HNSW_LIMITS.efSearch);
   const filter = args.filter === null || args.filter === undefined ? undefined : validateMetadata('filter', args.filter);
   const where = args.where === null || args.where === undefined ? undefined : validateMetadataFilter(args.where, 'where');
   const vector = hasVector ? [...validateVector('vector', args.vector as number[], deps.embedder.dimensions)] : null;
@@ -208,10 +208,4 @@ function validateSearch(deps: ServiceDeps, tenant: Tenant, args: SearchArgs) {
     // it, instead of filtering ef_search candidates and returning a short page.
     settings: { efSearch, iterativeScan: filtered },
   };
-}
-
-function checkRange(field: string, value: number, limits: { min: number; max: number }) {
-  if (!Number.isInteger(value) || value < limits.min || value > limits.max) {
-    throw badUserInput(field, `must be an integer from ${limits.min} to ${limits.max}, got ${value}`);
-  }
 }

@@ -1,6 +1,6 @@
 import { withTransaction } from '../db/database.js';
 import { isUniqueViolation } from '../db/postgres-errors.js';
-import { AppError, badUserInput } from '../errors.js';
+import { AppError, badUserInput, checkIntegerRange } from '../errors.js';
 import { HNSW_OPERATOR_CLASS } from '../search/distance.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as partitions from './partition.repository.js';
@@ -122,9 +122,5 @@ function validateTenantInput(input: CreateTenantInput) {
 }
 
 function inRange(field: string, value: number | null | undefined, limits: { min: number; max: number; default: number }) {
-  if (value === null || value === undefined) return limits.default;
-  if (!Number.isInteger(value) || value < limits.min || value > limits.max) {
-    throw badUserInput(field, `must be an integer from ${limits.min} to ${limits.max}, got ${value}`);
-  }
-  return value;
+  return value === null || value === undefined ? limits.default : checkIntegerRange(field, value, limits);
 }
