@@ -9,6 +9,8 @@
  *   npm run bench:quality                          # ../shared/data/scifact/ beside the repository
  *   SCIFACT_DIR=/data/scifact npm run bench:quality
  *   BENCH_DOCS=500 npm run bench:quality           # smoke run over the first 500 documents only
+ *   BENCH_TRUST_SWEEP=0,0.25,0.5,1 npm run bench:quality  # HYBRID at each vector trust, to calibrate
+ *                                                  # HYBRID_VECTOR_TRUST for an embedder
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -41,6 +43,17 @@ function dataDirectory(): URL {
   const fromEnv = process.env.SCIFACT_DIR;
   if (fromEnv === undefined || fromEnv === '') return new URL('../../shared/data/scifact/', import.meta.url);
   return pathToFileURL(fromEnv.endsWith('/') ? fromEnv : `${fromEnv}/`);
+}
+
+/** BENCH_TRUST_SWEEP=0,0.25,1: evidence-weighted HYBRID at each of these vector trusts. */
+function trustSweep(): number[] {
+  const raw = process.env.BENCH_TRUST_SWEEP;
+  if (raw === undefined || raw === '') return [];
+  return raw.split(',').map((part) => {
+    const value = Number(part);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`BENCH_TRUST_SWEEP must list numbers >= 0, got "${part}"`);
+    return value;
+  });
 }
 
 function documentLimit(): number {
@@ -129,6 +142,14 @@ try {
     outcomes.set(mode, outcome);
   }
 
+  const sweep: Record<string, number> = {};
+  for (const vectorTrust of trustSweep()) {
+    log(`HYBRID with vector trust ${vectorTrust}: ${testQueries.length} queries`);
+    const fusion = { method: 'WEIGHTED', vectorTrust };
+    const outcome = await runTextSearchPass(client, slug, { support, mode: 'HYBRID', queries: testQueries, warmup, k: K, fusion });
+    if (outcome.available) sweep[String(vectorTrust)] = round(scoreRuns(outcome.pass.rankings, dataset.qrels).ndcgAt10, 4);
+  }
+
   // Figures of the modes that ran; the others stay null in the JSON and "not available" in the table.
   type ModeFigures = { ndcgAt10: number; recallAt100: number; p50: number; p99: number };
   const figures = new Map<keyof PerMode, ModeFigures>();
@@ -171,6 +192,7 @@ try {
     keyword_ranking: keywordRankings ? keywordRankings.join(', ') : null,
     bm25_published_ndcg_at_10: BM25_PUBLISHED_NDCG_AT_10,
     load_docs_per_s: round(inputs.length / loadSeconds, 1),
+    hybrid_ndcg_at_10_by_vector_trust: sweep,
   };
   console.log(formatQualityReport(summary, notes, { dataset: 'SciFact (BEIR), test split', loadSeconds }));
 } catch (error) {

@@ -9,6 +9,7 @@ import { migrateToLatest } from './db/migrator.js';
 import { seedDemoTenant } from './demo/seed-demo.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import { startUniversalSentenceEncoder } from './embeddings/universal-sentence-encoder.provider.js';
+import { defaultVectorTrust } from './search/vector-trust.js';
 import { createServer } from './server.js';
 import { createTenantUpkeep } from './tenants/tenant-upkeep.js';
 import type { ServiceDeps } from './service-deps.js';
@@ -75,6 +76,7 @@ export async function startApp(
       metric: config.distanceMetric,
       maxBatchSize: config.maxBatchSize,
       textSearchConfig: config.textSearchConfig,
+      hybridVectorTrust: defaultVectorTrust(embedder.model, config.hybridVectorTrust),
       citus,
       upkeep: createTenantUpkeep({
         db,

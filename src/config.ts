@@ -26,6 +26,7 @@ const environmentSchema = z.object({
     .default('english'),
   PROMOTION_THRESHOLD: integer(0, 100_000_000).default(10_000),
   SEED_DEMO: booleanFlag.optional(),
+  HYBRID_VECTOR_TRUST: z.coerce.number().min(0).max(100).optional(),
 });
 
 export type Config = {
@@ -47,6 +48,8 @@ export type Config = {
   /** Documents at which a shared tenant is promoted to a dedicated partition; 0: never automatically. */
   promotionThreshold: number;
   seedDemo: boolean;
+  /** HYBRID's trust in the embedder against keyword ranking; absent: measured per model, else 1. */
+  hybridVectorTrust: number | undefined;
 };
 
 /** Parses the environment once, reporting every invalid variable together. */
@@ -73,5 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     textSearchConfig: e.TEXT_SEARCH_CONFIG,
     promotionThreshold: e.PROMOTION_THRESHOLD,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
+    hybridVectorTrust: e.HYBRID_VECTOR_TRUST,
   };
 }

@@ -12,6 +12,8 @@ export type ServiceDeps = {
   maxBatchSize: number;
   /** Text search configuration of the content_tsv column (keyword search must use the same). */
   textSearchConfig: string;
+  /** HYBRID's default weight of the embedder's evidence against keyword ranking (search/vector-trust.ts). */
+  hybridVectorTrust: number;
   /** Whether the database is a Citus coordinator (per-query settings must then reach workers). */
   citus: boolean;
   /** Background work that follows writes: statistics, automatic promotion. */

@@ -15,6 +15,8 @@ export type QualitySummary = {
   keyword_ranking: string | null;
   bm25_published_ndcg_at_10: number;
   load_docs_per_s: number;
+  /** BENCH_TRUST_SWEEP: HYBRID nDCG@10 per vector trust (empty without a sweep). */
+  hybrid_ndcg_at_10_by_vector_trust: Record<string, number>;
 };
 
 /** Per mode, what the table shows beside the figures: how the server ranked, or why it could not run. */
@@ -63,5 +65,8 @@ export function formatQualityReport(s: QualitySummary, notes: ModeNotes, context
     '',
   ];
   const table = [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
-  return [...intro, ...table, JSON.stringify(s)].join('\n');
+  const sweep = Object.entries(s.hybrid_ndcg_at_10_by_vector_trust).map(
+    ([trust, ndcg]) => `HYBRID nDCG@10 at vector trust ${trust}: ${ndcg.toFixed(4)}`,
+  );
+  return [...intro, ...table, ...(sweep.length > 0 ? ['', ...sweep] : []), JSON.stringify(s)].join('\n');
 }

@@ -53,9 +53,15 @@ export function unavailableReason(support: SearchSupport, mode: SearchMode): str
 // BENCH_FUSION='{"method":"WEIGHTED","alpha":0.2}': the fusion HYBRID uses (default: the server's).
 const FUSION = process.env.BENCH_FUSION ? (JSON.parse(process.env.BENCH_FUSION) as Record<string, unknown>) : undefined;
 
-export function searchDocument(support: SearchSupport, mode: SearchMode): { query: string; variables: (q: string) => Record<string, unknown> } {
+export type FusionSettings = Record<string, unknown>;
+
+export function searchDocument(
+  support: SearchSupport,
+  mode: SearchMode,
+  fusion: FusionSettings | undefined = FUSION,
+): { query: string; variables: (q: string) => Record<string, unknown> } {
   const withMode = support.modeArgument;
-  const withFusion = withMode && mode === 'HYBRID' && FUSION !== undefined;
+  const withFusion = withMode && mode === 'HYBRID' && fusion !== undefined;
   const info = support.keywordRanking ? 'strategy keywordRanking' : 'strategy';
   const query = `query BenchQuality($q: String!${withMode ? ', $mode: SearchMode' : ''}${withFusion ? ', $fusion: FusionInput' : ''}) {
     search(query: $q${withMode ? ', mode: $mode' : ''}${withFusion ? ', fusion: $fusion' : ''}, first: 100) {
@@ -63,7 +69,7 @@ export function searchDocument(support: SearchSupport, mode: SearchMode): { quer
       info { ${info} }
     }
   }`;
-  return { query, variables: (q) => (withMode ? { q, mode, ...(withFusion ? { fusion: FUSION } : {}) } : { q }) };
+  return { query, variables: (q) => (withMode ? { q, mode, ...(withFusion ? { fusion } : {}) } : { q }) };
 }
 
 type SearchData = {
@@ -110,11 +116,13 @@ export async function runTextSearchPass(
     queries: readonly { id: string; text: string }[];
     warmup: readonly string[];
     k: number;
+    /** HYBRID's fusion argument; default BENCH_FUSION, else the server's own default. */
+    fusion?: FusionSettings;
   },
 ): Promise<ModeOutcome> {
   const reason = unavailableReason(options.support, options.mode);
   if (reason) return { available: false, reason };
-  const { query, variables } = searchDocument(options.support, options.mode);
+  const { query, variables } = searchDocument(options.support, options.mode, options.fusion ?? FUSION);
   const headers = { 'x-tenant-id': tenantSlug };
   const searchOnce = (text: string) => client.request<SearchData>(query, variables(text), headers);
 

@@ -14,15 +14,23 @@ export function reciprocalRankFusion(lists: readonly (readonly Scored[])[], k: n
 }
 
 /**
- * Weighted sum of min-max normalized scores. With alpha (the vector list's weight, 0..1) the
- * weights are fixed. Without it, each list is weighted by the evidence it carries for this query:
- * how far its best score stands above the rest of its candidates, in standard deviations. A weak
- * embedder's similarities are flat (every abstract looks alike to it) while a keyword match that
- * hits stands out, and the other way round for paraphrases, so the stronger signal leads instead
- * of being averaged away as rank fusion does.
+ * How WEIGHTED fusion sets the two lists' weights: fixed (alpha is the vector list's weight, 0..1),
+ * or from the evidence each list carries for this query, the vector list's scaled by how far this
+ * deployment's embedder is trusted against keyword ranking (1: equal footing).
  */
-export function weightedFusion(vector: readonly Scored[], keyword: readonly Scored[], alpha?: number): Scored[] {
-  const [vectorWeight, keywordWeight] = alpha === undefined ? evidenceWeights(vector, keyword) : [alpha, 1 - alpha];
+export type Weighting = { alpha: number } | { vectorTrust: number };
+
+/**
+ * Weighted sum of min-max normalized scores. Evidence weighting gives each list a weight by how far
+ * its best score stands above the rest of its candidates, in standard deviations: a keyword match
+ * that hits stands out, and so does a paraphrase a good embedder recognises, so the stronger signal
+ * leads instead of being averaged away as rank fusion does. That per-query evidence cannot tell a
+ * weak embedder from a good one (a weak one's best hit stands out just as often, by chance), so
+ * the vector side is scaled by a trust measured for the embedder on judged queries (bench:quality).
+ */
+export function weightedFusion(vector: readonly Scored[], keyword: readonly Scored[], weighting: Weighting): Scored[] {
+  const [vectorWeight, keywordWeight] =
+    'alpha' in weighting ? [weighting.alpha, 1 - weighting.alpha] : evidenceWeights(vector, keyword, weighting.vectorTrust);
   const fused = new Map<string, number>();
   for (const [list, weight] of [
     [vector, vectorWeight],
@@ -33,8 +41,8 @@ export function weightedFusion(vector: readonly Scored[], keyword: readonly Scor
   return sortByScore(fused);
 }
 
-function evidenceWeights(vector: readonly Scored[], keyword: readonly Scored[]): [number, number] {
-  const v = prominence(vector);
+function evidenceWeights(vector: readonly Scored[], keyword: readonly Scored[], vectorTrust: number): [number, number] {
+  const v = vectorTrust * prominence(vector);
   const k = prominence(keyword);
   if (v + k === 0) return [0.5, 0.5];
   return [v / (v + k), k / (v + k)];

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { Tenant, TenantShard } from '../tenants/tenant.js';
-import { reciprocalRankFusion, weightedFusion } from './fusion.js';
+import { type Weighting, reciprocalRankFusion, weightedFusion } from './fusion.js';
 import { type SearchInfo, runVectorSearch } from './search-strategy.js';
 import {
   type KeywordRow,
@@ -17,7 +17,7 @@ export type SearchMode = (typeof SEARCH_MODES)[number];
 /** How keyword relevance was ranked: BM25 where the engine has pg_textsearch, else ts_rank. */
 export type KeywordRanking = 'BM25' | 'TS_RANK';
 
-export type Fusion = { method: 'RRF'; k: number } | { method: 'WEIGHTED'; alpha: number | undefined };
+export type Fusion = { method: 'RRF'; k: number } | ({ method: 'WEIGHTED' } & Weighting);
 
 export type RankedRow = SearchRow & { keywordScore: number | null; fusedScore: number | null };
 
@@ -65,7 +65,7 @@ export async function runHybridSearch(
   const fused =
     fusion.method === 'RRF'
       ? reciprocalRankFusion([vectorRanked, keywordRanked], fusion.k)
-      : weightedFusion(vectorRanked, keywordRanked, fusion.alpha);
+      : weightedFusion(vectorRanked, keywordRanked, fusion);
   const byId = new Map<string, SearchRow | KeywordRow>([...vector.rows, ...keyword].map((row) => [row.id, row]));
   const keywordScores = new Map(keyword.map((row) => [row.id, row.keyword_score]));
   const rows = fused.slice(0, params.limit).map(({ id, score }) => ({
@@ -73,7 +73,12 @@ export async function runHybridSearch(
     keywordScore: keywordScores.get(id) ?? null,
     fusedScore: score,
   }));
-  const how = fusion.method === 'RRF' ? `reciprocal rank fusion (k ${fusion.k})` : fusion.alpha === undefined ? 'evidence-weighted score fusion' : `weighted score fusion (alpha ${fusion.alpha})`;
+  const how =
+    fusion.method === 'RRF'
+      ? `reciprocal rank fusion (k ${fusion.k})`
+      : 'alpha' in fusion
+        ? `weighted score fusion (alpha ${fusion.alpha})`
+        : `evidence-weighted score fusion (vector trust ${fusion.vectorTrust})`;
   return {
     rows,
     info: {

@@ -32,7 +32,12 @@ export type SearchArgs = {
   groupBy?: readonly string[] | null;
   /** Cut the page after this many sharp drops in score. */
   autocut?: number | null;
-  fusion?: { method?: 'RRF' | 'WEIGHTED' | null; k?: number | null; alpha?: number | null } | null;
+  fusion?: {
+    method?: 'RRF' | 'WEIGHTED' | null;
+    k?: number | null;
+    alpha?: number | null;
+    vectorTrust?: number | null;
+  } | null;
 };
 
 export type SearchHit = {
@@ -69,7 +74,7 @@ export async function search(
   const { settings, ...rest } = validateSearch(deps, tenant, args);
   const mode = args.mode ?? 'VECTOR';
   if (mode !== 'VECTOR' && rest.query === null) throw badUserInput('query', `${mode} search needs query text`);
-  const fusion = validateFusion(args.fusion);
+  const fusion = validateFusion(args.fusion, deps.hybridVectorTrust);
   const shaping = validateShaping(args);
   const vector = rest.vector ?? (await loaders.queries.load(rest.query as string));
   const first = rest.params.limit;
@@ -120,15 +125,25 @@ function shapeRows<R extends SearchRow & Partial<Pick<RankedRow, 'keywordScore' 
   return autocut(grouped, scoreOf, shaping.autocut);
 }
 
-function validateFusion(fusion: SearchArgs['fusion']): Fusion {
+function validateFusion(fusion: SearchArgs['fusion'], defaultVectorTrust: number): Fusion {
   if (fusion?.method === 'RRF') {
     const k = fusion.k ?? 60;
     checkIntegerRange('fusion.k', k, { min: 1, max: 1000 });
     return { method: 'RRF', k };
   }
   const alpha = fusion?.alpha ?? undefined;
-  if (alpha !== undefined && !(alpha >= 0 && alpha <= 1)) throw badUserInput('fusion.alpha', `must be from 0 to 1, got ${alpha}`);
-  return { method: 'WEIGHTED', alpha };
+  const vectorTrust = fusion?.vectorTrust ?? undefined;
+  if (alpha !== undefined && vectorTrust !== undefined) {
+    throw badUserInput('fusion', 'give alpha (fixed weights) or vectorTrust (evidence weights), not both');
+  }
+  if (alpha !== undefined) {
+    if (!(alpha >= 0 && alpha <= 1)) throw badUserInput('fusion.alpha', `must be from 0 to 1, got ${alpha}`);
+    return { method: 'WEIGHTED', alpha };
+  }
+  if (vectorTrust !== undefined && !(vectorTrust >= 0 && vectorTrust <= 100)) {
+    throw badUserInput('fusion.vectorTrust', `must be from 0 to 100, got ${vectorTrust}`);
+  }
+  return { method: 'WEIGHTED', vectorTrust: vectorTrust ?? defaultVectorTrust };
 }
 
 /** The tenant's documents nearest to one of its documents (itself left out); empty if it has none. */

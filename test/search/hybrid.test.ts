@@ -68,6 +68,10 @@ describe('keyword and hybrid search', () => {
     expect(noText.errors?.[0]?.extensions?.field).toBe('query');
     const badAlpha = await t.as(slug)(SEARCH, { q: 'whales', mode: 'HYBRID', fusion: { alpha: 1.5 } });
     expect(badAlpha.errors?.[0]?.extensions?.field).toBe('fusion.alpha');
+    const badTrust = await t.as(slug)(SEARCH, { q: 'whales', mode: 'HYBRID', fusion: { vectorTrust: -1 } });
+    expect(badTrust.errors?.[0]?.extensions?.field).toBe('fusion.vectorTrust');
+    const both = await t.as(slug)(SEARCH, { q: 'whales', mode: 'HYBRID', fusion: { alpha: 0.5, vectorTrust: 1 } });
+    expect(both.errors?.[0]?.extensions?.field).toBe('fusion');
     const badK = await t.as(slug)(SEARCH, { q: 'whales', mode: 'HYBRID', fusion: { method: 'RRF', k: 0 } });
     expect(badK.errors?.[0]?.extensions?.field).toBe('fusion.k');
   });
@@ -84,14 +88,21 @@ describe('fusion functions', () => {
   });
 
   it('weighted fusion with alpha mixes min-max normalized scores', () => {
-    const fused = weightedFusion(a, b, 1);
+    const fused = weightedFusion(a, b, { alpha: 1 });
     expect(fused.slice(0, 3)).toEqual([{ id: 'x', score: 1 }, { id: 'y', score: 0.5 }, { id: 'z', score: 0 }]);
   });
 
   it('without alpha, the ranking whose best hit stands out leads', () => {
     const flat = [{ id: 'p', score: 0.51 }, { id: 'q', score: 0.5 }, { id: 'r', score: 0.5 }, { id: 's', score: 0.49 }];
     const peaked = [{ id: 's', score: 9 }, { id: 'r', score: 1 }, { id: 'q', score: 1 }, { id: 'p', score: 1 }];
-    expect(weightedFusion(flat, peaked)[0]?.id).toBe('s');
+    expect(weightedFusion(flat, peaked, { vectorTrust: 1 })[0]?.id).toBe('s');
+  });
+
+  it('vector trust scales the vector evidence: 0 keeps the keyword order, a high trust lets vectors lead', () => {
+    const vector = [{ id: 'p', score: 9 }, { id: 'q', score: 1 }, { id: 'r', score: 1 }, { id: 's', score: 1 }];
+    const keyword = [{ id: 's', score: 9 }, { id: 'r', score: 2 }, { id: 'q', score: 1.5 }, { id: 'p', score: 1 }];
+    expect(weightedFusion(vector, keyword, { vectorTrust: 0 }).map((f) => f.id)).toEqual(['s', 'r', 'q', 'p']);
+    expect(weightedFusion(vector, keyword, { vectorTrust: 10 })[0]?.id).toBe('p');
   });
 });
 

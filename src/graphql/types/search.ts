@@ -60,7 +60,9 @@ const FusionMethodEnum = builder.enumType('FusionMethod', {
   description: 'How HYBRID combines the two rankings.',
   values: {
     RRF: { description: 'Reciprocal rank fusion: sum of 1 / (k + rank).' },
-    WEIGHTED: { description: 'Weighted sum of normalized scores; weights from alpha, or from each ranking\'s evidence when alpha is omitted.' },
+    WEIGHTED: {
+      description: "Weighted sum of normalized scores; weights from alpha, or from each ranking's evidence for the query when alpha is omitted.",
+    },
   },
 });
 
@@ -69,7 +71,13 @@ const FusionInput = builder.inputType('FusionInput', {
   fields: (t) => ({
     method: t.field({ type: FusionMethodEnum, required: false, description: 'Default WEIGHTED.' }),
     k: t.int({ required: false, description: 'RRF constant, 1-1000 (default 60).' }),
-    alpha: t.float({ required: false, description: 'WEIGHTED: the vector ranking\'s weight, 0-1; omitted: weighted by evidence.' }),
+    alpha: t.float({ required: false, description: "WEIGHTED: the vector ranking's fixed weight, 0-1; omitted: weighted by evidence." }),
+    vectorTrust: t.float({
+      required: false,
+      description:
+        "WEIGHTED by evidence: how far the embedder's evidence counts against keyword ranking, 0-100 (1: equal). " +
+        'Default: measured for the deployment\'s embedder (HYBRID_VECTOR_TRUST).',
+    }),
   }),
 });
 
