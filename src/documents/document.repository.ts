@@ -29,6 +29,7 @@ export type NewDocumentRow = {
 
 /** Inserts or replaces (by external id) the tenant's documents in one statement. */
 export async function upsertDocuments(db: Db, scope: TenantShard, rows: readonly NewDocumentRow[]): Promise<DocumentRow[]> {
+  if (rows.length === 0) return [];
   return db
     .insertInto('documents')
     .values(
@@ -96,4 +97,39 @@ export async function deleteDocuments(
     )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+export type StoredContent = { external_id: string; content_hash: string; embedding_model: string };
+
+/** What is stored under these external ids, to tell which documents need embedding again. */
+export async function findStoredContent(db: Db, scope: TenantShard, externalIds: readonly string[]): Promise<StoredContent[]> {
+  if (externalIds.length === 0) return [];
+  return db
+    .selectFrom('documents')
+    .select(['external_id', 'content_hash', 'embedding_model'])
+    .where('shard', '=', scope.shard)
+    .where('tenant_id', '=', scope.tenantId)
+    .where('external_id', 'in', externalIds)
+    .execute();
+}
+
+export type MetadataUpdate = { external_id: string; metadata: Record<string, unknown>; content_hash: string; embedding_model: string };
+
+/**
+ * Writes only the metadata of documents whose content and model are unchanged, so their stored
+ * embedding stays valid. Returns the rows it updated: a document whose content changed since it
+ * was read (a concurrent writer) is not among them, and the caller must embed it after all.
+ */
+export async function updateMetadataOfUnchanged(db: Db, scope: TenantShard, updates: readonly MetadataUpdate[]): Promise<DocumentRow[]> {
+  if (updates.length === 0) return [];
+  const changes = JSON.stringify(updates);
+  const columns = sql.join(DOCUMENT_COLUMNS.map((column) => sql.ref(`d.${column}`)));
+  const result = await sql<DocumentRow>`
+    update documents as d
+    set metadata = v.metadata, updated_at = now()
+    from jsonb_to_recordset(${changes}::jsonb) as v(external_id text, metadata jsonb, content_hash text, embedding_model text)
+    where d.shard = ${scope.shard} and d.tenant_id = ${scope.tenantId}
+      and d.external_id = v.external_id and d.content_hash = v.content_hash and d.embedding_model = v.embedding_model
+    returning ${columns}`.execute(db);
+  return result.rows;
 }

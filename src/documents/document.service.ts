@@ -7,12 +7,13 @@ import type { ServiceDeps } from '../service-deps.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { withTenantScope } from '../tenants/tenant-scope.js';
 import { CLIENT_SUPPLIED_MODEL, type Document, type DocumentId, type DocumentInput, isDocumentId } from './document.js';
-import { validateDocumentBatch } from './document-input.js';
+import { type ValidDocumentInput, validateDocumentBatch } from './document-input.js';
 import * as documents from './document.repository.js';
 
 /**
  * Inserts or replaces (by external id) a batch of the tenant's documents: all or nothing.
- * Embeds first, outside the transaction, so no pooled connection waits on the model.
+ * Embeds first, outside the transaction, so no pooled connection waits on the model. A document
+ * whose content and model are unchanged is not embedded again: only its metadata is written.
  */
 export async function upsertDocuments(
   deps: ServiceDeps,
@@ -21,29 +22,71 @@ export async function upsertDocuments(
   inputs: readonly DocumentInput[],
 ): Promise<Document[]> {
   const valid = validateDocumentBatch(inputs, { maxBatchSize: deps.maxBatchSize, dimensions: deps.embedder.dimensions });
-  const toEmbed = valid.filter((doc) => doc.embedding === null).map((doc) => doc.content);
-  const embedded = await loadAll(loaders.documents, toEmbed);
+  const docs = valid.map((doc) => ({ ...doc, contentHash: createHash('sha256').update(doc.content).digest('hex') }));
+  const unchanged = await findUnchanged(deps, tenant, docs);
+  try {
+    return await writeBatch(deps, loaders, tenant, docs, unchanged);
+  } catch (error) {
+    // Another writer changed one of the "unchanged" documents in between: embed them all after all.
+    if (error instanceof ContentChangedMeanwhile) return writeBatch(deps, loaders, tenant, docs, new Set());
+    throw error;
+  }
+}
+
+type HashedInput = ValidDocumentInput & { contentHash: string };
+
+class ContentChangedMeanwhile extends Error {}
+
+/** External ids of the documents whose stored content and model match: no embedding needed. */
+async function findUnchanged(deps: ServiceDeps, tenant: Tenant, docs: readonly HashedInput[]): Promise<Set<string>> {
+  const candidates = docs.filter((doc) => doc.embedding === null);
+  if (candidates.length === 0) return new Set();
+  const stored = await withTenantScope(deps.db, tenant.id, (trx, scope) =>
+    documents.findStoredContent(trx, scope, candidates.map((doc) => doc.externalId)),
+  );
+  const storedById = new Map(stored.map((row) => [row.external_id, row]));
+  return new Set(
+    candidates
+      .filter((doc) => {
+        const row = storedById.get(doc.externalId);
+        return row !== undefined && row.content_hash === doc.contentHash && row.embedding_model === deps.embedder.model;
+      })
+      .map((doc) => doc.externalId),
+  );
+}
+
+async function writeBatch(
+  deps: ServiceDeps,
+  loaders: EmbeddingLoaders,
+  tenant: Tenant,
+  docs: readonly HashedInput[],
+  unchanged: ReadonlySet<string>,
+): Promise<Document[]> {
+  const changed = docs.filter((doc) => !unchanged.has(doc.externalId));
+  const embedded = await loadAll(loaders.documents, changed.filter((doc) => doc.embedding === null).map((doc) => doc.content));
   let next = 0;
-  const rows = valid.map((doc) => ({
+  const rows = changed.map((doc) => ({
     external_id: doc.externalId,
     content: doc.content,
     metadata: doc.metadata,
     embedding: toVectorParameter(doc.embedding ?? (embedded[next++] as number[])),
     embedding_model: doc.embedding ? CLIENT_SUPPLIED_MODEL : deps.embedder.model,
-    content_hash: createHash('sha256').update(doc.content).digest('hex'),
+    content_hash: doc.contentHash,
   }));
-  const { written, placement } = await withTenantScope(deps.db, tenant.id, async (trx, scope, current) => ({
-    written: await documents.upsertDocuments(trx, scope, rows),
-    placement: current.placement,
-  })).catch(
-    (error: unknown) => {
-      if (isUnstorableText(error)) throw badUserInput('documents', 'contain text PostgreSQL cannot store (e.g. \\u0000)');
-      throw error;
-    },
-  );
+  const metadataOnly = docs
+    .filter((doc) => unchanged.has(doc.externalId))
+    .map((doc) => ({ external_id: doc.externalId, metadata: doc.metadata, content_hash: doc.contentHash, embedding_model: deps.embedder.model }));
+  const { written, placement } = await withTenantScope(deps.db, tenant.id, async (trx, scope, current) => {
+    const updated = await documents.updateMetadataOfUnchanged(trx, scope, metadataOnly);
+    if (updated.length !== metadataOnly.length) throw new ContentChangedMeanwhile();
+    return { written: [...updated, ...(await documents.upsertDocuments(trx, scope, rows))], placement: current.placement };
+  }).catch((error: unknown) => {
+    if (isUnstorableText(error)) throw badUserInput('documents', 'contain text PostgreSQL cannot store (e.g. \\u0000)');
+    throw error;
+  });
   deps.upkeep.afterWrite({ tenantId: tenant.id, placement, rows: written.length });
   const byExternalId = new Map(written.map((row) => [row.external_id, toDocument(row)]));
-  return valid.map((doc) => byExternalId.get(doc.externalId) as Document);
+  return docs.map((doc) => byExternalId.get(doc.externalId) as Document);
 }
 
 /** Deletes the tenant's documents named by id or external id; returns how many went. */

@@ -62,6 +62,48 @@ describe('upsertDocuments', () => {
     expect(JSON.parse(rows[0]!.embedding)[0]).toBeCloseTo(embedText('new text')[0]!, 5);
   });
 
+  it('does not embed again when content and model are unchanged: a metadata change writes metadata only', async () => {
+    const slug = await t.createTenant();
+    const first = await t.as(slug)(UPSERT, {
+      documents: [
+        { externalId: 'same', content: 'unchanged text', metadata: { v: 1 } },
+        { externalId: 'edited', content: 'old words' },
+      ],
+    });
+    const embeddingBefore = (await storedRows(slug)).find((r) => r.external_id === 'same')!.embedding;
+    const callsBefore = t.embedderCalls.length;
+    const second = await t.as(slug)(UPSERT, {
+      documents: [
+        { externalId: 'same', content: 'unchanged text', metadata: { v: 2 } },
+        { externalId: 'edited', content: 'new words' },
+      ],
+    });
+    expect(second.errors).toBeUndefined();
+    expect(t.embedderCalls.slice(callsBefore)).toEqual([['new words']]);
+    const [same, edited] = second.data!.upsertDocuments.documents;
+    expect(same).toMatchObject({ id: first.data!.upsertDocuments.documents[0].id, content: 'unchanged text', metadata: { v: 2 } });
+    expect(edited).toMatchObject({ externalId: 'edited', content: 'new words' });
+    const rows = await storedRows(slug);
+    expect(rows.find((r) => r.external_id === 'same')!.embedding).toBe(embeddingBefore);
+
+    const callsBeforeRepeat = t.embedderCalls.length;
+    const repeat = await t.as(slug)(UPSERT, { documents: [{ externalId: 'same', content: 'unchanged text', metadata: { v: 2 } }] });
+    expect(repeat.data!.upsertDocuments.documents[0].metadata).toEqual({ v: 2 });
+    expect(t.embedderCalls.length).toBe(callsBeforeRepeat);
+  });
+
+  it('embeds again when a document was written by another model or with a client vector', async () => {
+    const slug = await t.createTenant();
+    const vector = Array.from({ length: 512 }, (_, i) => (i === 3 ? 1 : 0));
+    await t.as(slug)(UPSERT, { documents: [{ externalId: 'c', content: 'client text', embedding: vector }] });
+    await t.as(slug)(UPSERT, { documents: [{ externalId: 'm', content: 'model text' }] });
+    await sql`update documents set embedding_model = 'retired-model' where external_id = 'm'`.execute(t.db);
+    const callsBefore = t.embedderCalls.length;
+    await t.as(slug)(UPSERT, { documents: [{ externalId: 'c', content: 'client text' }, { externalId: 'm', content: 'model text' }] });
+    expect(t.embedderCalls.slice(callsBefore)).toEqual([['client text', 'model text']]);
+    expect((await storedRows(slug)).map((r) => r.embedding_model)).toEqual(['test-hashing', 'test-hashing']);
+  });
+
   it('stores a precomputed embedding as given and does not call the embedder for it', async () => {
     const slug = await t.createTenant();
     const vector = Array.from({ length: 512 }, (_, i) => (i === 7 ? 1 : 0));
