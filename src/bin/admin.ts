@@ -16,6 +16,11 @@ const COMMANDS: Record<string, { usage: string; query: string; slug: 'required' 
   activate: { usage: 'activate <slug>', slug: 'required', query: `mutation($slug: String!) { activateTenant(slug: $slug) { ${TENANT_FIELDS} } }` },
   vacuum: { usage: 'vacuum [slug]', slug: 'optional', query: 'mutation($slug: String) { vacuumAnalyze(slug: $slug) }' },
   prewarm: { usage: 'prewarm <slug>', slug: 'required', query: 'mutation($slug: String!) { prewarmTenant(slug: $slug) { available blocksLoaded message } }' },
+  reembed: {
+    usage: 'reembed <slug> [--batch-size 100]   (repeats until every document carries the current model)',
+    slug: 'required',
+    query: 'mutation($slug: String!, $batchSize: Int) { reembedTenant(slug: $slug, batchSize: $batchSize, limit: 1000) { model reembedded remaining } }',
+  },
   'rebuild-index': {
     usage: 'rebuild-index <slug> [--m 16] [--ef-construction 64]',
     slug: 'required',
@@ -25,7 +30,7 @@ const COMMANDS: Record<string, { usage: string; query: string; slug: 'required' 
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { state: { type: 'string' }, m: { type: 'string' }, 'ef-construction': { type: 'string' } },
+  options: { state: { type: 'string' }, m: { type: 'string' }, 'ef-construction': { type: 'string' }, 'batch-size': { type: 'string' } },
 });
 const [name, slug] = positionals;
 const command = name ? COMMANDS[name] : undefined;
@@ -44,19 +49,39 @@ const variables = {
   ...(name === 'rebuild-index'
     ? { hnsw: { m: values.m ? Number(values.m) : null, efConstruction: values['ef-construction'] ? Number(values['ef-construction']) : null } }
     : {}),
+  ...(values['batch-size'] ? { batchSize: Number(values['batch-size']) } : {}),
 };
 
-const response = await fetch(url, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-  body: JSON.stringify({ query: command.query, variables }),
-}).catch((error: unknown) => {
-  console.error(`Cannot reach ${url}: ${error instanceof Error ? error.message : String(error)}. Is the server running?`);
-  process.exit(1);
-});
-const body = (await response.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
-if (body.errors) {
-  for (const error of body.errors) console.error(`${error.extensions?.code ?? 'ERROR'}: ${error.message}`);
-  process.exit(1);
+type Answer = { data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] };
+
+async function send(): Promise<Answer> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: (command as { query: string }).query, variables }),
+  }).catch((error: unknown) => {
+    console.error(`Cannot reach ${url}: ${error instanceof Error ? error.message : String(error)}. Is the server running?`);
+    process.exit(1);
+  });
+  const body = (await response.json()) as Answer;
+  if (body.errors) {
+    for (const error of body.errors) console.error(`${error.extensions?.code ?? 'ERROR'}: ${error.message}`);
+    process.exit(1);
+  }
+  return body;
 }
-console.log(JSON.stringify(body.data, null, 2));
+
+// Re-embedding goes a thousand documents per request (each request stays short), until none remain.
+if (name === 'reembed') {
+  let total = 0;
+  for (;;) {
+    const progress = (await send()).data?.reembedTenant as { model: string; reembedded: number; remaining: number };
+    total += progress.reembedded;
+    console.error(`re-embedded ${total} with ${progress.model}, ${progress.remaining} remaining`);
+    if (progress.remaining === 0 || progress.reembedded === 0) {
+      console.log(JSON.stringify({ model: progress.model, reembedded: total, remaining: progress.remaining }, null, 2));
+      process.exit(0);
+    }
+  }
+}
+console.log(JSON.stringify((await send()).data, null, 2));

@@ -1,4 +1,5 @@
 import type { Context } from '../../context.js';
+import { type ReembedProgress, reembedTenant } from '../../documents/reembed.service.js';
 import { prewarmIndex, rebuildIndex, vacuumAnalyze } from '../../tenants/maintenance.service.js';
 import type { Tenant } from '../../tenants/tenant.js';
 import { activateTenant, deactivateTenant, demoteTenant, promoteTenantById } from '../../tenants/placement.service.js';
@@ -18,6 +19,15 @@ const PrewarmResultRef = builder
       message: t.exposeString('message', { description: 'What happened, in words.' }),
     }),
   });
+
+const ReembedProgressRef = builder.objectRef<ReembedProgress>('ReembedProgress').implement({
+  description: 'What one reembedTenant call did.',
+  fields: (t) => ({
+    model: t.exposeString('model', { description: 'The current model the documents were brought to.' }),
+    reembedded: t.exposeInt('reembedded', { description: 'Documents re-embedded by this call.' }),
+    remaining: t.exposeInt('remaining', { description: 'Documents still carrying another model.' }),
+  }),
+});
 
 builder.queryFields((t) => ({
   tenants: t.field({
@@ -69,6 +79,22 @@ builder.mutationFields((t) => {
       args: { slug: t.arg.string({ required: true }), hnsw: t.arg({ type: HnswSettingsInput, required: true }) },
       resolve: (_root, { slug, hnsw }, ctx) =>
         withTenant((c, tenant) => rebuildIndex(c.deps, tenant, validateHnswSettings(hnsw)))(ctx, slug),
+    }),
+    reembedTenant: t.field({
+      type: ReembedProgressRef,
+      description:
+        'Admin: re-embeds up to limit of a tenant\'s documents written by another model, in batches, in place ' +
+        '(search keeps finding them). Call again while remaining > 0: it resumes where it stopped.',
+      args: {
+        slug: t.arg.string({ required: true }),
+        batchSize: t.arg.int({ required: false, description: 'Documents per embedding call, 1-1000 (default 100).' }),
+        limit: t.arg.int({ required: false, description: 'Most documents this call re-embeds, 1-1000000 (default 10000).' }),
+      },
+      resolve: async (_root, { slug, batchSize, limit }, ctx) => {
+        ctx.requireAdmin();
+        const tenant = await requireTenantBySlug(ctx.deps, slug);
+        return reembedTenant(ctx.deps, tenant, { batchSize: batchSize ?? undefined, limit: limit ?? undefined });
+      },
     }),
     vacuumAnalyze: t.string({
       description: 'Admin: VACUUM ANALYZE of one tenant\'s table, or of all documents when slug is omitted. Returns the table.',

@@ -1,5 +1,6 @@
 import { findIndexBuildProgress, findIndexSizeBytes } from '../../tenants/maintenance.service.js';
 import { type HnswSettings, PLACEMENTS, TENANT_STATES, type Tenant } from '../../tenants/tenant.js';
+import { documentsByModel } from '../../documents/reembed.service.js';
 import { countDocuments, createTenant, deleteTenant } from '../../tenants/tenant.service.js';
 import { builder } from '../builder.js';
 
@@ -45,6 +46,14 @@ const IndexBuildProgressRef = builder
     }),
   });
 
+const ModelDocumentCountRef = builder.objectRef<{ model: string; documents: number }>('ModelDocumentCount').implement({
+  description: 'Documents embedded by one model (client-supplied: vectors the client sent).',
+  fields: (t) => ({
+    model: t.exposeString('model', { description: 'Embedding model name.' }),
+    documents: t.exposeInt('documents', { description: 'How many documents it embedded.' }),
+  }),
+});
+
 export const TenantRef = builder.objectRef<Tenant>('Tenant').implement({
   description: 'A tenant: an isolated collection of documents.',
   fields: (t) => ({
@@ -67,6 +76,15 @@ export const TenantRef = builder.objectRef<Tenant>('Tenant').implement({
       nullable: true,
       description: 'Size of the tenant\'s HNSW index in bytes; null when SHARED (exact search, no index).',
       resolve: (tenant, _args, ctx) => findIndexSizeBytes(ctx.deps, tenant),
+    }),
+    embeddingModel: t.string({
+      description: 'The model that embeds new documents and queries (the deployment\'s embedder).',
+      resolve: (_tenant, _args, ctx) => ctx.deps.embedder.model,
+    }),
+    documentsByModel: t.field({
+      type: [ModelDocumentCountRef],
+      description: 'How many documents each model embedded; other than embeddingModel: waiting for reembedTenant.',
+      resolve: (tenant, _args, ctx) => documentsByModel(ctx.deps, tenant),
     }),
     indexBuild: t.field({
       type: IndexBuildProgressRef,
