@@ -16,9 +16,15 @@ export type GraphQLResponse<T = Record<string, any>> = {
  * The real application over the test engine: embedded PGlite in memory, or the external
  * PostgreSQL named by TEST_DATABASE_URL. Requests go through yoga.fetch, the same handler HTTP uses.
  */
-export async function startTestApp(options: { embedder?: EmbeddingProvider; env?: Record<string, string> } = {}) {
+export async function startTestApp(
+  options: {
+    /** null: the embedder the configuration names (EMBEDDING_PROVIDER...), as in production. */
+    embedder?: EmbeddingProvider | null;
+    env?: Record<string, string>;
+  } = {},
+) {
   const hashing = createHashingEmbedder();
-  const embedder = options.embedder ?? hashing.provider;
+  const embedder = options.embedder === null ? undefined : (options.embedder ?? hashing.provider);
   const config = loadConfig({
     NODE_ENV: 'test',
     DATA_DIR: 'memory://',
@@ -31,7 +37,7 @@ export async function startTestApp(options: { embedder?: EmbeddingProvider; env?
   const unexpectedErrorRequestIds: (string | undefined)[] = [];
   const queries: string[] = [];
   const app = await startApp(config, {
-    embedder,
+    ...(embedder ? { embedder } : {}),
     logError: (error, requestId) => {
       unexpectedErrors.push(error);
       unexpectedErrorRequestIds.push(requestId);

@@ -14,6 +14,9 @@ builder.node(DocumentRef, {
     externalId: t.exposeString('externalId', { description: "The client's own key; unique within the tenant." }),
     content: t.exposeString('content', { description: 'The text that was embedded.' }),
     metadata: t.expose('metadata', { type: 'JSON', description: 'Arbitrary JSON object attached by the client.' }),
+    embeddingModel: t.exposeString('embeddingModel', {
+      description: 'The model that embedded the content ("client-supplied" when the client sent the vector).',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the document was first written.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it was last replaced.' }),
   }),
