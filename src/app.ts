@@ -8,7 +8,7 @@ import { type Engine, externalEngine, startEmbeddedEngine } from './db/engine.js
 import { migrateToLatest } from './db/migrator.js';
 import { seedDemoTenant } from './demo/seed-demo.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
-import { startUniversalSentenceEncoder } from './embeddings/universal-sentence-encoder.provider.js';
+import { serveEmbedder, startEmbedder } from './embeddings/start-embedder.js';
 import { defaultVectorTrust } from './search/vector-trust.js';
 import { createServer } from './server.js';
 import { createTenantUpkeep } from './tenants/tenant-upkeep.js';
@@ -42,7 +42,7 @@ export async function startApp(
   const engine = config.databaseUrl
     ? externalEngine(config.databaseUrl, config.databasePoolSize)
     : await startEmbeddedEngine({ dataDir: embeddedDataDir(config.dataDir), port: config.embeddedDbPort });
-  const embedder = options.embedder ?? (await startUniversalSentenceEncoder());
+  const embedder = serveEmbedder(options.embedder ?? (await startEmbedder(config.embedding)), config.embedding);
   const db = createDatabase(engine, config.databasePoolSize, options.onQuery ? { onQuery: options.onQuery } : {});
   const close = async () => {
     await db.destroy();

@@ -80,17 +80,23 @@ describe('search', () => {
     expect(hits).toHaveLength(60);
   });
 
-  it('embeds the queries of five aliased searches in one provider call', async () => {
+  it('embeds the queries of five aliased searches in one provider call, and a repeat from the query cache', async () => {
     const callsBefore = t.embedderCalls.length;
-    const result = await t.as(slug)(`{
-      a: search(query: "cat") { hits { rank } }
-      b: search(query: "dog") { hits { rank } }
-      c: search(query: "markets") { hits { rank } }
-      d: search(query: "bond yields") { hits { rank } }
-      e: search(query: "mouse") { hits { rank } }
-    }`);
+    const aliased = `{
+      a: search(query: "aliased cat") { hits { rank } }
+      b: search(query: "aliased dog") { hits { rank } }
+      c: search(query: "aliased markets") { hits { rank } }
+      d: search(query: "aliased bond yields") { hits { rank } }
+      e: search(query: "aliased mouse") { hits { rank } }
+    }`;
+    const result = await t.as(slug)(aliased);
     expect(result.errors).toBeUndefined();
-    expect(t.embedderCalls.slice(callsBefore)).toEqual([['cat', 'dog', 'markets', 'bond yields', 'mouse']]);
+    expect(t.embedderCalls.slice(callsBefore)).toEqual([
+      ['aliased cat', 'aliased dog', 'aliased markets', 'aliased bond yields', 'aliased mouse'],
+    ]);
+    const repeat = await t.as(slug)(aliased);
+    expect(repeat.data).toEqual(result.data);
+    expect(t.embedderCalls.length).toBe(callsBefore + 1);
   });
 
   it.each([
