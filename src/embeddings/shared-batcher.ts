@@ -1,3 +1,4 @@
+import { AppError } from '../errors.js';
 import type { EmbeddingProvider } from './embedding-provider.js';
 
 export type EmbeddingKind = 'documents' | 'queries';
@@ -73,7 +74,12 @@ export function withSharedBatching(
           return true;
         },
       )
-      .catch((error: unknown) => {
+      .catch((error: unknown): boolean | Promise<boolean> => {
+        // A caller's own bad text (too long for the model) must not fail the other requests that
+        // happened to share its batch, perhaps another tenant's: embed each text alone instead.
+        if (batch.callers > 1 && error instanceof AppError && error.code === 'BAD_USER_INPUT') {
+          return Promise.all(texts.map((text) => embedAlone(queue.embed, text, batch.texts.get(text)!))).then(() => false);
+        }
         // One provider call, one outcome: every caller in the batch sees the same error.
         for (const waiters of batch.texts.values()) for (const waiter of waiters) waiter.reject(error);
         return false;
@@ -87,6 +93,16 @@ export function withSharedBatching(
       });
     inFlight.add(settled);
     void settled.finally(() => inFlight.delete(settled));
+  };
+
+  const embedAlone = async (embedBatch: (texts: string[]) => Promise<number[][]>, text: string, waiters: Waiter[]) => {
+    try {
+      const [vector] = await embedBatch([text]);
+      if (!vector) throw new Error(`Embedding model ${provider.model} returned no vector for 1 text`);
+      waiters.forEach((waiter, j) => waiter.resolve(j === 0 ? vector : [...vector]));
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(error);
+    }
   };
 
   const embed = (kind: EmbeddingKind, texts: readonly string[]): Promise<number[][]> => {

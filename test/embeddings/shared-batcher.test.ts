@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { EmbeddingProvider } from '../../src/embeddings/embedding-provider.js';
+import { AppError } from '../../src/errors.js';
 import { withSharedBatching, type SharedBatch } from '../../src/embeddings/shared-batcher.js';
 
 /** A fake embedder that records every call: a text becomes [its length, 1 for a query / 0 for a document]. */
@@ -101,6 +102,26 @@ describe('withSharedBatching', () => {
     expect(results).toEqual(words(3).map(() => ({ status: 'rejected', reason: failure })));
     expect(results.every((result) => result.status === 'rejected' && result.reason === failure)).toBe(true);
     expect(batches.map((batch) => batch.ok)).toEqual([false]);
+  });
+
+  it("keeps one caller's bad text from failing the others in its batch", async () => {
+    const calls: string[][] = [];
+    const provider: EmbeddingProvider = {
+      model: 'picky',
+      dimensions: 1,
+      embedDocuments: async () => [],
+      embedQueries: async (texts) => {
+        calls.push([...texts]);
+        if (texts.includes('too long')) throw new AppError('BAD_USER_INPUT', 'query: too long for the model', 'query');
+        return texts.map((text) => [text.length]);
+      },
+      close: async () => {},
+    };
+    const batched = withSharedBatching(provider, { windowMs: 5 });
+    const [good, bad] = await Promise.allSettled([batched.embedQueries(['fine']), batched.embedQueries(['too long'])]);
+    expect(good).toEqual({ status: 'fulfilled', value: [[4]] });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'BAD_USER_INPUT' } });
+    expect(calls).toEqual([['fine', 'too long'], ['fine'], ['too long']]);
   });
 
   it('rejects every caller when the provider returns the wrong number of vectors', async () => {
