@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { VectorParameter } from './vector.js';
 
 /** Row types of the tables the application reads and writes; migrations/ is the source of truth. */
 export type Database = {
@@ -35,8 +36,8 @@ export type DocumentsTable = {
   external_id: string;
   content: string;
   metadata: ColumnType<Record<string, unknown>, string, string>;
-  // pgvector's text form '[1,2,3]'; written as a parameter, cast by the column type.
-  embedding: string;
+  // Read as pgvector's text form '[1,2,3]'; written as a parameter in binary or text form.
+  embedding: ColumnType<string, VectorParameter, VectorParameter>;
   embedding_model: string;
   content_hash: string;
   created_at: Generated<Date>;

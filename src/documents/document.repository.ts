@@ -1,5 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../db/database.js';
+import type { VectorParameter } from '../db/vector.js';
 import type { DocumentsTable } from '../db/schema.js';
 import type { TenantShard } from '../tenants/tenant.js';
 import type { DocumentId } from './document.js';
@@ -21,8 +22,7 @@ export type NewDocumentRow = {
   external_id: string;
   content: string;
   metadata: Record<string, unknown>;
-  /** pgvector text form. */
-  embedding: string;
+  embedding: VectorParameter;
   embedding_model: string;
   content_hash: string;
 };

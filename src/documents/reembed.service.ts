@@ -1,4 +1,4 @@
-import { toVectorParameter } from '../db/vector.js';
+import { toVectorText } from '../db/vector.js';
 import { createEmbeddingLoaders } from '../embeddings/embedding-loaders.js';
 import { checkIntegerRange } from '../errors.js';
 import type { ServiceDeps } from '../service-deps.js';
@@ -38,7 +38,8 @@ export async function reembedTenant(
     const updates = stale.map((row, index) => ({
       id: row.id,
       content_hash: row.content_hash,
-      embedding: toVectorParameter(vectors[index] as number[]),
+      // Text: the batch travels as one JSON document.
+      embedding: toVectorText(vectors[index] as number[]),
       embedding_model: model,
     }));
     await withTenantScope(deps.db, tenant.id, (trx, scope) => reembed.updateEmbeddings(trx, scope, updates));

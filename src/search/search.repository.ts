@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { transactionLocalSettingStatements } from '../db/citus.js';
+import type { VectorParameter } from '../db/vector.js';
 import { DOCUMENT_COLUMNS, type DocumentRow } from '../documents/document.repository.js';
 import type { DocumentId } from '../documents/document.js';
 import type { TenantShard } from '../tenants/tenant.js';
@@ -10,15 +11,15 @@ import { compileMetadataFilter } from './metadata-filter-sql.js';
 
 // As pgvector/kysely writes them, but on this module's (ESM) kysely: that helper requires the
 // CommonJS build, and mixing the two builds' query nodes is the dual-package hazard.
-const DISTANCE: Record<DistanceMetric, (vector: string) => RawBuilder<number>> = {
+const DISTANCE: Record<DistanceMetric, (vector: VectorParameter) => RawBuilder<number>> = {
   cosine: (vector) => sql<number>`embedding <=> ${vector}`,
   l2: (vector) => sql<number>`embedding <-> ${vector}`,
   inner_product: (vector) => sql<number>`embedding <#> ${vector}`,
 };
 
 export type SearchParams = {
-  /** pgvector's text form (toVectorParameter), as sent to or read from the database. */
-  vector: string;
+  /** The query vector: binary (toVectorParameter) or text as read back from the database. */
+  vector: VectorParameter;
   /** A document to leave out (the one whose neighbours are asked for). */
   excludeId?: DocumentId;
   limit: number;
