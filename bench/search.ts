@@ -14,13 +14,14 @@ import { performance } from 'node:perf_hooks';
 import { startApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { withTransaction } from '../src/db/database.js';
-import { toVectorParameter } from '../src/db/vector.js';
+import { toVectorParameter, toVectorText } from '../src/db/vector.js';
 import { upsertDocuments } from '../src/documents/document.service.js';
 import { createEmbeddingLoaders } from '../src/embeddings/embedding-loaders.js';
 import { searchDocuments, setSearchSettings } from '../src/search/search.repository.js';
-import { type Tenant, shardOf } from '../src/tenants/tenant.js';
+import { hnswIndexName, type Tenant, shardOf } from '../src/tenants/tenant.js';
 import { buildSearchIndex, createTenant, deleteTenant, dropSearchIndex } from '../src/tenants/tenant.service.js';
 import { cleanupStep } from './lib/cleanup-step.js';
+import { buildHalfvecIndex, dropIndex, indexBytes, searchHalfvec } from './lib/halfvec-lever.js';
 import { exactNearest, runConcurrentPass } from './lib/concurrent-pass.js';
 import { createKeepAliveClient } from './lib/keepalive-client.js';
 import { type LoopbackServer, listenOnLoopback } from './lib/loopback-server.js';
@@ -55,6 +56,7 @@ const tenants: string[] = [];
 type Row = Record<string, number | string>;
 const rows: Row[] = [];
 const loads: Row[] = [];
+const levers: Row[] = [];
 
 try {
   log(`engine: ${app.engine.kind}; sizes ${sizes.join(', ')}; ${queryCount} queries per pass`);
@@ -100,12 +102,17 @@ try {
       log(JSON.stringify(row));
     }
     client.close();
+    levers.push({ vectors: size, ...(await leverStudy(tenant, queries, truth)) });
+    log(JSON.stringify(levers.at(-1)));
   }
   const columns = Object.keys(rows[0] ?? {});
   console.log(columns.join('\t'));
   for (const row of rows) console.log(columns.map((c) => row[c]).join('\t'));
   for (const l of loads) console.log(`load ${l.vectors}: ${l.rows_per_s} rows/s, HNSW build ${l.build_s} s`);
-  console.log(JSON.stringify({ engine: app.engine.kind, dimensions: DIMENSIONS, k: K, queries: queryCount, passes: rows, loads, peak_rss_mb: round(rss.peakMb(), 0) }));
+  for (const l of levers) console.log(`levers ${l.vectors}: ${JSON.stringify(l)}`);
+  console.log(
+    JSON.stringify({ engine: app.engine.kind, dimensions: DIMENSIONS, k: K, queries: queryCount, passes: rows, loads, levers, peak_rss_mb: round(rss.peakMb(), 0) }),
+  );
 } catch (error) {
   process.exitCode = 1;
   console.error(error);
@@ -129,4 +136,39 @@ async function load(tenant: Tenant, corpus: number[][]) {
   await buildSearchIndex(app.deps, tenant);
   await app.deps.upkeep.idle();
   return { rows_per_s: round(corpus.length / loadSeconds, 0), build_s: round((performance.now() - buildStarted) / 1000, 1) };
+}
+
+/**
+ * Levers measured in the same run, one client, SQL level: the query vector as text against the
+ * binary form the server sends, and an HNSW index over half-precision casts against the full one.
+ */
+async function leverStudy(tenant: Tenant, queries: number[][], truth: string[][]) {
+  const scope = shardOf(tenant);
+  const search = (vector: string | Buffer) =>
+    withTransaction(app.deps.db, async (trx) => {
+      await setSearchSettings(trx, { efSearch: tenant.efSearch, iterativeScan: false }, { citus: app.deps.citus });
+      return searchDocuments(trx, scope, { vector, limit: K, metric: app.deps.metric });
+    });
+  const text = await runConcurrentPass(queries, 1, (q) => search(toVectorText(q)));
+  const binary = await runConcurrentPass(queries, 1, (q) => search(toVectorParameter(q)));
+  const fullBytes = await indexBytes(app.deps.db, hnswIndexName(tenant.id));
+  const started = performance.now();
+  const half = await buildHalfvecIndex(app.deps.db, tenant, DIMENSIONS, tenant.hnsw);
+  const halfBuild = (performance.now() - started) / 1000;
+  // With both indexes present the planner picks by expression, so each query uses its own.
+  const halfPass = await runConcurrentPass(queries, 1, (q) => searchHalfvec(app.deps.db, tenant, q, K, DIMENSIONS));
+  const halfBytes = await indexBytes(app.deps.db, half);
+  await dropIndex(app.deps.db, half);
+  const found = (pass: { results: { external_id: string }[][] }) =>
+    pass.results.slice(0, RECALL_QUERIES).map((r) => r.map((row) => row.external_id.slice(4)));
+  return {
+    sql_text_vector_p50_ms: round(summarizeLatencies(text.latenciesMs).p50, 3),
+    sql_binary_vector_p50_ms: round(summarizeLatencies(binary.latenciesMs).p50, 3),
+    vector_index_mb: round(fullBytes / 2 ** 20, 1),
+    vector_recall_at_10: round(recallAtK(found(binary), truth, K), 4),
+    halfvec_index_mb: round(halfBytes / 2 ** 20, 1),
+    halfvec_build_s: round(halfBuild, 1),
+    halfvec_p50_ms: round(summarizeLatencies(halfPass.latenciesMs).p50, 3),
+    halfvec_recall_at_10: round(recallAtK(halfPass.results.slice(0, RECALL_QUERIES).map((r) => r.map((id) => id.slice(4))), truth, K), 4),
+  };
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { resolveAdminToken } from './admin-token.js';
+import { createTenantAuthenticator } from './auth/tenant-authenticator.js';
 import type { Config } from './config.js';
 import { distributeCitusTables, isCitus } from './db/citus.js';
 import { createDatabase } from './db/database.js';
@@ -12,6 +13,7 @@ import { serveEmbedder, startEmbedder } from './embeddings/start-embedder.js';
 import { defaultVectorTrust } from './search/vector-trust.js';
 import { createServer } from './server.js';
 import { createTenantUpkeep } from './tenants/tenant-upkeep.js';
+import { assertRowSecurityEnforced } from './tenants/row-security.service.js';
 import type { ServiceDeps } from './service-deps.js';
 
 export type App = {
@@ -62,6 +64,9 @@ export async function startApp(
       await distributeCitusTables(db);
       log('Citus: tenants and deployment_settings are reference tables, documents is distributed by tenant_id');
     }
+    // Tenant requests rely on row-level security as a second wall (migration 0010): refuse to
+    // serve without it. Citus does not use it (see the migration).
+    if (!citus) await assertRowSecurityEnforced(db);
     await assertDeploymentMatches(db, {
       embeddingDimensions: embedder.dimensions,
       distanceMetric: config.distanceMetric,
@@ -86,7 +91,11 @@ export async function startApp(
       }),
     };
     if (config.seedDemo && (await seedDemoTenant(deps))) log('Created the demo tenant with a sample corpus');
-    const yoga = createServer(deps, { adminToken: admin.token, logError });
+    const yoga = createServer(deps, {
+      adminToken: admin.token,
+      authenticateTenant: await createTenantAuthenticator(deps, config.auth),
+      logError,
+    });
     return {
       yoga,
       deps,

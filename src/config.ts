@@ -46,6 +46,18 @@ const environmentSchema = z.object({
   EMBEDDING_CIRCUIT_COOLDOWN_MS: integer(1, 3_600_000).optional(),
   EMBEDDING_BATCH_WINDOW_MS: integer(0, 1000).default(2),
   QUERY_CACHE_SIZE: integer(0, 10_000_000).default(10_000),
+  MAX_QUERY_DEPTH: integer(1, 1000).default(10),
+  MAX_QUERY_COST: integer(1, 1_000_000_000).default(100_000),
+  MAX_ALIASES: integer(0, 100_000).default(20),
+  MAX_TOKENS: integer(1, 10_000_000).default(5000),
+  MAX_DIRECTIVES: integer(0, 100_000).default(50),
+  MAX_REQUEST_BYTES: integer(1024, 2 ** 31 - 1).default(32 * 1024 * 1024),
+  STATEMENT_TIMEOUT_MS: integer(0, 86_400_000).default(15_000),
+  INTROSPECTION: booleanFlag.optional(),
+  GRAPHIQL: booleanFlag.optional(),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(1_000_000).default(50),
+  RATE_LIMIT_BURST: integer(1, 1_000_000).default(100),
+  MAX_DOCUMENTS_PER_TENANT: integer(0, Number.MAX_SAFE_INTEGER).default(0),
 }).superRefine((e, ctx) => {
   if (e.EMBEDDING_PROVIDER !== 'openai') return;
   for (const name of ['EMBEDDING_BASE_URL', 'EMBEDDING_MODEL', 'EMBEDDING_DIMENSIONS'] as const) {
@@ -75,6 +87,29 @@ export type Config = {
   /** HYBRID's trust in the embedder against keyword ranking; absent: measured per model, else 1. */
   hybridVectorTrust: number | undefined;
   embedding: EmbeddingConfig;
+  requestLimits: RequestLimits;
+  /** Whether __schema/__type queries are answered (federation's _service { sdl } always is). */
+  introspection: boolean;
+  /** Whether GET /graphql from a browser serves GraphiQL. */
+  graphiql: boolean;
+  /** Longest a statement of a tenant's request may run (transaction-local statement_timeout); 0: no limit. */
+  statementTimeoutMs: number;
+  /** Per-tenant token bucket: sustained requests per second and burst; perSecond 0 turns it off. */
+  rateLimit: { perSecond: number; burst: number };
+  /** Most documents one tenant may hold; 0: unlimited. */
+  maxDocumentsPerTenant: number;
+};
+
+/** What one request may ask for, checked before anything reaches the database or the embedder. */
+export type RequestLimits = {
+  maxDepth: number;
+  /** graphql-armor's cost: objects 2, scalars 1, x1.5 per level, times a literal or variable `first`. */
+  maxCost: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  /** Largest request body; a bigger one gets 413 before it is read in full. */
+  maxRequestBytes: number;
 };
 
 /** Which model embeds, and how calls to it are batched and cached (src/embeddings/start-embedder.ts). */
@@ -114,6 +149,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
     hybridVectorTrust: e.HYBRID_VECTOR_TRUST,
     embedding: embeddingConfig(e),
+    requestLimits: {
+      maxDepth: e.MAX_QUERY_DEPTH,
+      maxCost: e.MAX_QUERY_COST,
+      maxAliases: e.MAX_ALIASES,
+      maxTokens: e.MAX_TOKENS,
+      maxDirectives: e.MAX_DIRECTIVES,
+      maxRequestBytes: e.MAX_REQUEST_BYTES,
+    },
+    // A production API does not hand out its schema or a query editor unless asked to.
+    introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
+    graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
+    statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
+    rateLimit: { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST },
+    maxDocumentsPerTenant: e.MAX_DOCUMENTS_PER_TENANT,
   };
 }
 

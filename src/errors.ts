@@ -12,20 +12,31 @@ export const ERROR_CODES = [
   'CONFLICT',
   'FAILED_PRECONDITION',
   'EMBEDDING_UNAVAILABLE',
+  'QUERY_TOO_COMPLEX',
+  'PAYLOAD_TOO_LARGE',
+  'CSRF_REJECTED',
+  'RATE_LIMITED',
+  'QUOTA_EXCEEDED',
+  'TIMEOUT',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
+export type ErrorDetails = Readonly<Record<string, string | number | boolean>>;
 
 export class AppError extends Error {
+  /** Machine-readable facts sent along in extensions, e.g. { retryAfterSeconds: 2 } or a quota's limit. */
+  readonly details: ErrorDetails | undefined;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     /** The input path at fault, e.g. `documents[3].content`, when there is one. */
     readonly field?: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { details?: ErrorDetails },
   ) {
     super(message, options);
     this.name = 'AppError';
+    this.details = options?.details;
   }
 }
 

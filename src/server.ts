@@ -6,10 +6,13 @@ import { useErrorReporting } from './graphql/error-reporting.plugin.js';
 import { toClientError } from './graphql/errors.js';
 import { schema } from './graphql/schema.js';
 import type { ServiceDeps } from './service-deps.js';
+import type { TenantAuthenticator } from './auth/tenant-authenticator.js';
 import { GRAPHIQL_EXAMPLE_OPERATIONS } from './demo/graphiql-examples.js';
 
 export type ServerOptions = {
   adminToken: string;
+  /** How tenant requests prove their tenant (AUTH_MODE); default: the x-tenant-id header (dev). */
+  authenticateTenant?: TenantAuthenticator;
   /** Tenant prefilled in GraphiQL's headers editor. */
   graphiqlTenant?: string;
   /** Where errors masked as INTERNAL_SERVER_ERROR are reported, with the request's id. */
@@ -21,7 +24,10 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
   const { logError } = options;
   return createYoga({
     schema,
-    context: createContextFactory(deps, { adminToken: options.adminToken }),
+    context: createContextFactory(deps, {
+      adminToken: options.adminToken,
+      ...(options.authenticateTenant ? { authenticateTenant: options.authenticateTenant } : {}),
+    }),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     renderGraphiQL,

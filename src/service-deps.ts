@@ -10,6 +10,8 @@ export type ServiceDeps = {
   metric: DistanceMetric;
   /** The most documents one upsert may carry. */
   maxBatchSize: number;
+  /** The most documents one tenant may hold (MAX_DOCUMENTS_PER_TENANT); absent or 0: no limit. */
+  maxDocumentsPerTenant?: number;
   /** Text search configuration of the content_tsv column (keyword search must use the same). */
   textSearchConfig: string;
   /** HYBRID's default weight of the embedder's evidence against keyword ranking (search/vector-trust.ts). */

@@ -1,6 +1,8 @@
 /** SQLSTATE codes the services react to; everything else is an internal error. */
 const UNIQUE_VIOLATION = '23505';
 const UNDEFINED_TABLE = '42P01';
+// query_canceled: statement_timeout (STATEMENT_TIMEOUT_MS) ran out, or an operator cancelled the query.
+const QUERY_CANCELED = '57014';
 // Text PostgreSQL cannot store, such as a NUL escaped inside a JSON string.
 const UNSTORABLE_TEXT = new Set(['22P05', '22021']);
 
@@ -19,4 +21,9 @@ export function isUnstorableText(error: unknown): boolean {
 
 export function isUndefinedTable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as PostgresError).code === UNDEFINED_TABLE;
+}
+
+/** A statement the server cancelled: the request's statement timeout ran out (or an operator cancelled it). */
+export function isStatementCanceled(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as PostgresError).code === QUERY_CANCELED;
 }

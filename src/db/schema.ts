@@ -6,6 +6,7 @@ export type Database = {
   deployment_settings: DeploymentSettingsTable;
   tenants: TenantsTable;
   documents: DocumentsTable;
+  api_keys: ApiKeysTable;
 };
 
 export type DeploymentSettingsTable = {
@@ -42,4 +43,16 @@ export type DocumentsTable = {
   content_hash: string;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+};
+
+export type ApiKeysTable = {
+  /** Public, random: embedded in the key, finds its hash. */
+  id: string;
+  tenant_id: number;
+  name: string;
+  /** sha256 of the whole key; the key itself is never stored. */
+  key_hash: Buffer;
+  created_at: Generated<Date>;
+  last_used_at: ColumnType<Date | null, never, Date>;
+  revoked_at: ColumnType<Date | null, never, Date>;
 };

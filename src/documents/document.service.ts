@@ -8,6 +8,7 @@ import type { Tenant } from '../tenants/tenant.js';
 import { withTenantScope } from '../tenants/tenant-scope.js';
 import { CLIENT_SUPPLIED_MODEL, type Document, type DocumentId, type DocumentInput, isDocumentId } from './document.js';
 import { type ValidDocumentInput, validateDocumentBatch } from './document-input.js';
+import { checkDocumentQuota, enforceDocumentQuota } from './document-quota.js';
 import * as documents from './document.repository.js';
 
 /**
@@ -23,6 +24,7 @@ export async function upsertDocuments(
 ): Promise<Document[]> {
   const valid = validateDocumentBatch(inputs, { maxBatchSize: deps.maxBatchSize, dimensions: deps.embedder.dimensions });
   const docs = valid.map((doc) => ({ ...doc, contentHash: createHash('sha256').update(doc.content).digest('hex') }));
+  await checkDocumentQuota(deps, tenant, docs.map((doc) => doc.externalId));
   const unchanged = await findUnchanged(deps, tenant, docs);
   try {
     return await writeBatch(deps, loaders, tenant, docs, unchanged);
@@ -77,6 +79,7 @@ async function writeBatch(
     .filter((doc) => unchanged.has(doc.externalId))
     .map((doc) => ({ external_id: doc.externalId, metadata: doc.metadata, content_hash: doc.contentHash, embedding_model: deps.embedder.model }));
   const { written, placement } = await withTenantScope(deps.db, tenant.id, async (trx, scope, current) => {
+    await enforceDocumentQuota(trx, scope, docs.map((doc) => doc.externalId), deps.maxDocumentsPerTenant);
     const updated = await documents.updateMetadataOfUnchanged(trx, scope, metadataOnly);
     if (updated.length !== metadataOnly.length) throw new ContentChangedMeanwhile();
     return { written: [...updated, ...(await documents.upsertDocuments(trx, scope, rows))], placement: current.placement };

@@ -1,6 +1,7 @@
 import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
-import { AppError } from '../errors.js';
+import { isStatementCanceled } from '../db/postgres-errors.js';
+import { AppError, type ErrorCode, type ErrorDetails } from '../errors.js';
 
 /**
  * Turns a resolver's failure into what the client sees: AppErrors keep their code and message,
@@ -14,7 +15,18 @@ export function toClientError(error: unknown): Error {
   if (original instanceof AppError) {
     return new GraphQLError(original.message, {
       ...location,
-      extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      extensions: {
+        code: original.code,
+        ...(original.field ? { field: original.field } : {}),
+        ...original.details,
+        ...httpExtension(original),
+      },
+    });
+  }
+  if (isStatementCanceled(original)) {
+    return new GraphQLError('The database cancelled this request: it ran longer than the statement timeout. Ask for less (fewer hits, a narrower filter) or retry.', {
+      ...location,
+      extensions: { code: 'TIMEOUT' },
     });
   }
   if (original instanceof PothosValidationError || error instanceof PothosValidationError) {
@@ -23,6 +35,23 @@ export function toClientError(error: unknown): Error {
   // Errors graphql-js raised itself (parse, validation, variable coercion) describe the request.
   if (original === undefined || original === null || original instanceof GraphQLError) return error;
   return masked(original, location);
+}
+
+/**
+ * A request refused before execution (limits, CSRF): a coded error with the status yoga sends.
+ * `spec` lets legacy application/json clients keep their 200, as for validation errors.
+ */
+export function rejectedRequest(code: ErrorCode, message: string, details: ErrorDetails = {}, status = 400): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...details, http: { status, spec: true } } });
+}
+
+// Yoga reads extensions.http for the response status and headers, and strips it from the body.
+// A rate-limited client gets 429 and Retry-After whatever it accepts: backing off is the point.
+function httpExtension(error: AppError) {
+  if (error.code !== 'RATE_LIMITED') return {};
+  const retryAfter = error.details?.retryAfterSeconds;
+  const headers: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
+  return { http: { status: 429, headers } };
 }
 
 // The original rides along as originalError (never serialized) so it can be logged with the request id.
@@ -43,4 +72,17 @@ export function requestErrorCode(error: GraphQLError): string {
   return /^Variable "\$[^"]+" (got invalid value|of required type|of non-null type)/.test(error.message)
     ? 'BAD_USER_INPUT'
     : 'GRAPHQL_VALIDATION_FAILED';
+}
+
+/** A whole response for a request refused before it became a GraphQL operation (body size, CSRF). */
+export function errorResponse(
+  fetchAPI: { Response: typeof Response },
+  status: number,
+  code: ErrorCode,
+  message: string,
+): Response {
+  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  });
 }

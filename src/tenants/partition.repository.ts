@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { type HnswSettings, SHARED_SHARD, type TenantId, type TenantShard, hnswIndexName, partitionName } from './tenant.js';
+import { secureDocumentsTable } from './tenant-session.repository.js';
 
 // Every column but the partition key, for moving rows between shards with ids and timestamps kept.
 const MOVED_COLUMNS = sql.raw(
@@ -9,9 +10,13 @@ const MOVED_COLUMNS = sql.raw(
 
 const table = (tenantId: TenantId) => sql.table(partitionName(tenantId));
 
-/** A new dedicated tenant's partition (shard = its id). */
+/**
+ * A new dedicated tenant's partition (shard = its id). Row-level security is not inherited by
+ * partitions: every table this file creates gets documents' policies right away.
+ */
 export async function createTenantPartition(db: Db, tenantId: TenantId): Promise<void> {
   await sql`create table ${table(tenantId)} partition of documents for values in (${sql.lit(tenantId)})`.execute(db);
+  await secureDocumentsTable(db, partitionName(tenantId));
 }
 
 /**
@@ -22,6 +27,7 @@ export async function createDetachedTenantTable(db: Db, tenantId: TenantId): Pro
   await sql`create table ${table(tenantId)} (like documents including all)`.execute(db);
   await sql`alter table ${table(tenantId)} add constraint ${sql.id(`${partitionName(tenantId)}_shard`)}
     check (shard = ${sql.lit(tenantId)})`.execute(db);
+  await secureDocumentsTable(db, partitionName(tenantId));
 }
 
 export async function attachTenantPartition(db: Db, tenantId: TenantId): Promise<void> {

@@ -1,12 +1,17 @@
 import { type Db, withTransaction } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { findTenantById, lockTenant, type TenantRow } from './tenant.repository.js';
+import { enterTenantSession } from './tenant-session.repository.js';
 import { type Placement, type Tenant, type TenantId, type TenantShard, type TenantState, shardOf } from './tenant.js';
 
 /**
  * Runs fn in a transaction that holds the tenant's lock shared and sees where its rows are now.
  * The tenant a request resolved may have been promoted, demoted or deactivated since; re-reading
  * it under the lock means a request always works against one consistent placement.
+ * Every tenant request's transaction starts here, so this is where it leaves the owner role: fn
+ * runs as narwhal_app, which row-level security holds to this tenant's rows (migration 0010)
+ * even if a query forgot its tenant filter. The switch lasts until the transaction ends: inside a
+ * caller's transaction, do nothing after fn that needs the owner (DDL, other tenants' rows).
  */
 export async function withTenantScope<T>(
   db: Db,
@@ -14,14 +19,20 @@ export async function withTenantScope<T>(
   fn: (trx: Db, shard: TenantShard, tenant: Tenant) => Promise<T>,
 ): Promise<T> {
   return withTransaction(db, async (trx) => {
+    // The lock and the re-read read tenants as the owner; narwhal_app has no grant on it.
     await lockTenant(trx, tenantId, 'shared');
     const tenant = await currentTenant(trx, tenantId);
     assertActive(tenant);
+    await enterTenantSession(trx, tenantId);
     return fn(trx, shardOf(tenant), tenant);
   });
 }
 
-/** Runs fn holding the tenant's lock exclusively: for moving its rows. Waits for in-flight requests. */
+/**
+ * Runs fn holding the tenant's lock exclusively: for moving its rows. Waits for in-flight requests.
+ * Stays the owner role with no tenant set: moving rows and DDL need it (row-level security lets
+ * the owner through only while no tenant is set).
+ */
 export async function withTenantExclusive<T>(db: Db, tenantId: TenantId, fn: (trx: Db, tenant: Tenant) => Promise<T>) {
   return withTransaction(db, async (trx) => {
     await lockTenant(trx, tenantId, 'exclusive');

@@ -1,0 +1,55 @@
+import { AppError } from '../errors.js';
+import type { ServiceDeps } from '../service-deps.js';
+import { SLUG_PATTERN, type Tenant } from '../tenants/tenant.js';
+import { findTenantBySlug } from '../tenants/tenant.service.js';
+import { assertActive } from '../tenants/tenant-scope.js';
+import type { AuthConfig } from './auth-config.js';
+import { authenticateApiKey } from './api-key.service.js';
+import { createJwtVerifier } from './jwt-verifier.js';
+import { type RequestCredentials, TENANT_HEADER } from './request-credentials.js';
+
+/** The caller's tenant, from the request's credentials only: never from an argument. */
+export type TenantAuthenticator = (credentials: RequestCredentials) => Promise<Tenant>;
+
+type Deps = Pick<ServiceDeps, 'db'>;
+
+/** The authenticator AUTH_MODE asks for; a JWKS file is read here, so a bad one stops startup. */
+export async function createTenantAuthenticator(deps: Deps, auth: AuthConfig): Promise<TenantAuthenticator> {
+  if (auth.mode === 'dev') return devTenantAuthenticator(deps);
+  if (auth.mode === 'apikey') {
+    return async (credentials) => active(await authenticateApiKey(deps, tenantBearer(credentials, 'an API key')));
+  }
+  const verify = await createJwtVerifier(auth);
+  return async (credentials) => active(await tenantBySlug(deps, await verify(tenantBearer(credentials, 'a JWT'))));
+}
+
+/** AUTH_MODE=dev: the x-tenant-id header names the tenant, and nothing proves it. */
+export function devTenantAuthenticator(deps: Deps): TenantAuthenticator {
+  return async ({ tenantHeader }) => {
+    if (tenantHeader === null || tenantHeader === '') {
+      throw new AppError('UNAUTHENTICATED', `Send the tenant's slug in the ${TENANT_HEADER} header`);
+    }
+    return active(await tenantBySlug(deps, tenantHeader));
+  };
+}
+
+function tenantBearer(credentials: RequestCredentials, kind: string): string {
+  if (credentials.bearer === undefined) {
+    throw new AppError('UNAUTHENTICATED', `Send ${kind} in "Authorization: Bearer <credential>"`);
+  }
+  if (credentials.isAdmin) {
+    throw new AppError('UNAUTHENTICATED', `The admin token is not a tenant credential: send ${kind} for tenant operations`);
+  }
+  return credentials.bearer;
+}
+
+async function tenantBySlug(deps: Deps, slug: string): Promise<Tenant> {
+  const tenant = SLUG_PATTERN.test(slug) ? await findTenantBySlug(deps, slug) : undefined;
+  if (!tenant) throw new AppError('TENANT_NOT_FOUND', `No tenant with slug "${slug.slice(0, 63)}"`);
+  return tenant;
+}
+
+function active(tenant: Tenant): Tenant {
+  assertActive(tenant);
+  return tenant;
+}

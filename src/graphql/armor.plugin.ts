@@ -1,0 +1,93 @@
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
+// Installed with @escape.tech/graphql-armor (its own dependency, same release): the rule alone is
+// needed here, to run it at execution time with the variables' values.
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { type DocumentNode, type GraphQLError, Kind, type ValidationContext, validate, visit } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { RequestLimits } from '../config.js';
+import { rejectedRequest } from './errors.js';
+
+type Limit = 'tokens' | 'depth' | 'aliases' | 'directives' | 'cost';
+
+/**
+ * graphql-armor's limits on what one operation may ask for: tokens while parsing, depth, aliases
+ * and directives while validating, cost just before execution (see useCostLimit). Every refusal
+ * is QUERY_TOO_COMPLEX with the limit it broke, before any resolver runs.
+ */
+export function useQueryLimits(limits: RequestLimits, options: { hideFieldSuggestions: boolean }): Plugin[] {
+  const tooComplex = (limit: Limit, max: number, error: GraphQLError) =>
+    rejectedRequest('QUERY_TOO_COMPLEX', error.message.replace(/^Syntax Error: /, ''), { limit, max });
+  // Validation rules report through the context, so every broken limit is listed at once.
+  const report = (limit: Limit, max: number) => ({
+    n: max,
+    exposeLimits: true,
+    propagateOnRejection: false,
+    onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(tooComplex(limit, max, error))],
+  });
+  const armor = new EnvelopArmor({
+    // The lexer has no validation context: the limit's error is thrown, ending the parse there.
+    maxTokens: {
+      n: limits.maxTokens,
+      exposeLimits: true,
+      onReject: [
+        (_context, error) => {
+          throw tooComplex('tokens', limits.maxTokens, error);
+        },
+      ],
+    },
+    // Fragments are a way of writing a selection, not a level of it: a spread adds no depth.
+    maxDepth: { ...report('depth', limits.maxDepth), flattenFragments: true },
+    maxAliases: report('aliases', limits.maxAliases),
+    maxDirectives: report('directives', limits.maxDirectives),
+    costLimit: { enabled: false },
+    // Suggestions ("Did you mean ...?") would spell out the schema that introspection hides.
+    blockFieldSuggestion: { enabled: options.hideFieldSuggestions },
+  });
+  return [...(armor.protect().plugins as Plugin[]), useCostLimit(limits.maxCost, tooComplex)];
+}
+
+/**
+ * armor's cost multiplies a selection by its `first` argument, but reads only literals: a client
+ * passing `first: $n` (the usual way) would pay for one. So cost is computed once the variables
+ * are known, over the document with each variable `first`/`last` replaced by its value.
+ * (Per request, not in the validation cache, since the same document costs differently.)
+ */
+function useCostLimit(maxCost: number, tooComplex: (limit: Limit, max: number, error: GraphQLError) => GraphQLError): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const document = withCountsInlined(args.document, args.variableValues ?? {});
+      let rejected: GraphQLError | undefined;
+      const rule = costLimitRule({
+        maxCost,
+        exposeLimits: true,
+        propagateOnRejection: false,
+        onReject: [(_context, error) => (rejected ??= error)],
+      });
+      validate(args.schema, document, [rule]);
+      if (rejected) setResultAndStopExecution({ errors: [tooComplex('cost', maxCost, rejected)] });
+    },
+  };
+}
+
+const COUNT_ARGUMENTS = new Set(['first', 'last']);
+
+function withCountsInlined(document: DocumentNode, variables: Readonly<Record<string, unknown>>): DocumentNode {
+  const defaults = new Map<string, unknown>();
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const variable of definition.variableDefinitions ?? []) {
+      const value = variable.defaultValue;
+      if (value?.kind === Kind.INT) defaults.set(variable.variable.name.value, Number(value.value));
+    }
+  }
+  return visit(document, {
+    Argument(node) {
+      if (!COUNT_ARGUMENTS.has(node.name.value) || node.value.kind !== Kind.VARIABLE) return undefined;
+      const name = node.value.name.value;
+      const value = name in variables ? variables[name] : defaults.get(name);
+      // A value that is not an integer fails variable coercion later, with its own error.
+      if (typeof value !== 'number' || !Number.isInteger(value)) return undefined;
+      return { ...node, value: { kind: Kind.INT, value: String(value) } };
+    },
+  });
+}
