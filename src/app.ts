@@ -13,6 +13,8 @@ import { serveEmbedder, startEmbedder } from './embeddings/start-embedder.js';
 import { defaultVectorTrust } from './search/vector-trust.js';
 import { createServer } from './server.js';
 import { createTenantUpkeep } from './tenants/tenant-upkeep.js';
+import { createRateLimiter } from './tenants/rate-limiter.js';
+import { setRequestStatementTimeout } from './db/statement-timeout.js';
 import { assertRowSecurityEnforced } from './tenants/row-security.service.js';
 import type { ServiceDeps } from './service-deps.js';
 
@@ -46,6 +48,7 @@ export async function startApp(
     : await startEmbeddedEngine({ dataDir: embeddedDataDir(config.dataDir), port: config.embeddedDbPort });
   const embedder = serveEmbedder(options.embedder ?? (await startEmbedder(config.embedding)), config.embedding);
   const db = createDatabase(engine, config.databasePoolSize, options.onQuery ? { onQuery: options.onQuery } : {});
+  setRequestStatementTimeout(db, config.statementTimeoutMs);
   const close = async () => {
     await db.destroy();
     await engine.close();
@@ -80,6 +83,7 @@ export async function startApp(
       embedder,
       metric: config.distanceMetric,
       maxBatchSize: config.maxBatchSize,
+      maxDocumentsPerTenant: config.maxDocumentsPerTenant,
       textSearchConfig: config.textSearchConfig,
       hybridVectorTrust: defaultVectorTrust(embedder.model, config.hybridVectorTrust),
       citus,
@@ -91,10 +95,17 @@ export async function startApp(
       }),
     };
     if (config.seedDemo && (await seedDemoTenant(deps))) log('Created the demo tenant with a sample corpus');
+    const guards = {
+      limits: config.requestLimits,
+      introspection: config.introspection,
+      graphiql: config.graphiql,
+      rateLimiter: createRateLimiter(config.rateLimit),
+    };
     const yoga = createServer(deps, {
       adminToken: admin.token,
       authenticateTenant: await createTenantAuthenticator(deps, config.auth),
       logError,
+      guards,
     });
     return {
       yoga,

@@ -6,6 +6,7 @@ import { createCredentialsReader, requireAdminCredentials } from './auth/request
 import { type TenantAuthenticator, devTenantAuthenticator } from './auth/tenant-authenticator.js';
 import type { ServiceDeps } from './service-deps.js';
 import type { Tenant } from './tenants/tenant.js';
+import type { RateLimiter } from './tenants/rate-limiter.js';
 
 export { TENANT_HEADER } from './auth/request-credentials.js';
 
@@ -34,6 +35,8 @@ export function createContextFactory(
     adminToken: string;
     /** How the tenant is proven (AUTH_MODE, src/auth/); default: dev mode's x-tenant-id header. */
     authenticateTenant?: TenantAuthenticator;
+    /** Per-tenant request budget, taken once per request when its tenant is first resolved. */
+    rateLimiter?: RateLimiter;
   },
 ) {
   const readCredentials = createCredentialsReader(options.adminToken);
@@ -42,7 +45,10 @@ export function createContextFactory(
     let tenant: Promise<Tenant> | undefined;
     const credentials = readCredentials(request);
     const currentTenant = () => {
-      tenant ??= authenticateTenant(credentials);
+      tenant ??= authenticateTenant(credentials).then((found) => {
+        options.rateLimiter?.take(found.id);
+        return found;
+      });
       return tenant;
     };
     return {

@@ -8,6 +8,15 @@ import { schema } from './graphql/schema.js';
 import type { ServiceDeps } from './service-deps.js';
 import type { TenantAuthenticator } from './auth/tenant-authenticator.js';
 import { GRAPHIQL_EXAMPLE_OPERATIONS } from './demo/graphiql-examples.js';
+import type { RequestLimits } from './config.js';
+import { DOCUMENT_LIMITS } from './documents/document.js';
+import { useQueryLimits } from './graphql/armor.plugin.js';
+import { useCsrfPrevention } from './graphql/csrf-prevention.plugin.js';
+import { createDocumentCaches } from './graphql/document-cache.js';
+import { useInputSizeLimits } from './graphql/input-size.plugin.js';
+import { useIntrospection } from './graphql/introspection.plugin.js';
+import { useRequestSizeLimit } from './graphql/request-size.plugin.js';
+import type { RateLimiter } from './tenants/rate-limiter.js';
 
 export type ServerOptions = {
   adminToken: string;
@@ -17,30 +26,42 @@ export type ServerOptions = {
   graphiqlTenant?: string;
   /** Where errors masked as INTERNAL_SERVER_ERROR are reported, with the request's id. */
   logError: (error: unknown, requestId?: string) => void;
+  /** Abuse limits: what one request may ask for, introspection, GraphiQL, per-tenant rate. */
+  guards: { limits: RequestLimits; introspection: boolean; graphiql: boolean; rateLimiter?: RateLimiter };
 };
 
 /** The GraphQL HTTP handler at /graphql, with GraphiQL bundled (no CDN): no listen() here. */
 export function createServer(deps: ServiceDeps, options: ServerOptions) {
-  const { logError } = options;
+  const { logError, guards } = options;
   return createYoga({
     schema,
     context: createContextFactory(deps, {
       adminToken: options.adminToken,
       ...(options.authenticateTenant ? { authenticateTenant: options.authenticateTenant } : {}),
+      ...(guards.rateLimiter ? { rateLimiter: guards.rateLimiter } : {}),
     }),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     renderGraphiQL,
     // GraphiQL opens on the example operations, unless the URL carries its own ?query=. (The
     // page ignores defaultQuery for the first tab; `query` is what it reads.)
-    graphiql: (request) => ({
+    graphiql: guards.graphiql && ((request) => ({
       title: 'Narwhal',
       headers: JSON.stringify({ [TENANT_HEADER]: options.graphiqlTenant ?? 'demo' }, null, 2),
       defaultEditorToolsVisibility: 'headers' as const,
       ...(new URL(request.url).searchParams.has('query') ? {} : { query: GRAPHIQL_EXAMPLE_OPERATIONS }),
-    }),
+    })),
+    parserAndValidationCache: createDocumentCaches(),
     maskedErrors: { maskError: (error) => toClientError(error) },
-    plugins: [useErrorReporting(logError)],
+    plugins: [
+      // Refusals that need no parse come first: a forged or oversized request is never read.
+      useCsrfPrevention(),
+      useRequestSizeLimit(guards.limits.maxRequestBytes),
+      useErrorReporting(logError),
+      ...useQueryLimits(guards.limits, { hideFieldSuggestions: !guards.introspection }),
+      useIntrospection(guards.introspection),
+      useInputSizeLimits(inputSizeLimits(deps)),
+    ],
     // Yoga logs every error it masks or rewrites; useErrorReporting logs the unexpected ones
     // itself, with the request id, so yoga only reports what never became a GraphQL result.
     logging: {
@@ -52,4 +73,13 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
       },
     },
   });
+}
+
+// Twice the largest list (a batch, a vector) and string (a document's content) any field takes.
+function inputSizeLimits(deps: ServiceDeps) {
+  return {
+    maxListLength: 2 * Math.max(deps.maxBatchSize, deps.embedder.dimensions, 1000),
+    maxStringLength: 2 * DOCUMENT_LIMITS.contentLength,
+    maxNesting: 64,
+  };
 }

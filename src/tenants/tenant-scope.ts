@@ -1,4 +1,5 @@
 import { type Db, withTransaction } from '../db/database.js';
+import { applyRequestStatementTimeout } from '../db/statement-timeout.js';
 import { AppError } from '../errors.js';
 import { findTenantById, lockTenant, type TenantRow } from './tenant.repository.js';
 import { enterTenantSession } from './tenant-session.repository.js';
@@ -19,6 +20,7 @@ export async function withTenantScope<T>(
   fn: (trx: Db, shard: TenantShard, tenant: Tenant) => Promise<T>,
 ): Promise<T> {
   return withTransaction(db, async (trx) => {
+    await applyRequestStatementTimeout(db, trx); // first: waiting for the lock counts too
     // The lock and the re-read read tenants as the owner; narwhal_app has no grant on it.
     await lockTenant(trx, tenantId, 'shared');
     const tenant = await currentTenant(trx, tenantId);
