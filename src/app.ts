@@ -3,7 +3,7 @@ import { resolveAdminToken } from './admin-token.js';
 import { createTenantAuthenticator } from './auth/tenant-authenticator.js';
 import type { Config } from './config.js';
 import { distributeCitusTables, isCitus } from './db/citus.js';
-import { createDatabase } from './db/database.js';
+import { createDatabase, poolUsage } from './db/database.js';
 import { assertDeploymentMatches } from './db/deployment-settings.js';
 import { type Engine, externalEngine, startEmbeddedEngine } from './db/engine.js';
 import { migrateToLatest } from './db/migrator.js';
@@ -11,6 +11,9 @@ import { seedDemoTenant } from './demo/seed-demo.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import { serveEmbedder, startEmbedder } from './embeddings/start-embedder.js';
 import { defaultVectorTrust } from './search/vector-trust.js';
+import { type Logger, createLogger } from './logging/logger.js';
+import { type Readiness, createReadiness } from './observability/readiness.js';
+import { createTelemetry } from './observability/telemetry.js';
 import { createServer } from './server.js';
 import { createTenantUpkeep } from './tenants/tenant-upkeep.js';
 import { createRateLimiter } from './tenants/rate-limiter.js';
@@ -23,6 +26,9 @@ export type App = {
   deps: ServiceDeps;
   engine: Engine;
   adminToken: string;
+  logger: Logger;
+  /** What /ready reports; graceful shutdown marks it stopping before anything closes. */
+  readiness: Readiness;
   close(): Promise<void>;
 };
 
@@ -36,23 +42,34 @@ export async function startApp(
   config: Config,
   options: {
     embedder?: EmbeddingProvider;
+    /** Where JSON log lines go (request lines, and log/logError unless given); default: stdout at LOG_LEVEL. */
+    logger?: Logger;
     log?: Log;
     logError?: (error: unknown, requestId?: string) => void;
     onQuery?: (sql: string) => void;
   } = {},
 ): Promise<App> {
-  const log = options.log ?? (() => {});
+  const logger = options.logger ?? createLogger(config);
+  const log = options.log ?? ((message: string) => logger.info(message));
   const admin = await resolveAdminToken(config);
   const engine = config.databaseUrl
     ? externalEngine(config.databaseUrl, config.databasePoolSize)
     : await startEmbeddedEngine({ dataDir: embeddedDataDir(config.dataDir), port: config.embeddedDbPort });
-  const embedder = serveEmbedder(options.embedder ?? (await startEmbedder(config.embedding)), config.embedding);
+  const telemetry = createTelemetry(config);
+  const embedder = serveEmbedder(options.embedder ?? (await startEmbedder(config.embedding)), config.embedding, telemetry.onBatch);
   const db = createDatabase(engine, config.databasePoolSize, options.onQuery ? { onQuery: options.onQuery } : {});
   setRequestStatementTimeout(db, config.statementTimeoutMs);
+  let embedderOpen = true;
+  let closing: Promise<void> | undefined;
+  const readiness = createReadiness({ db, embedderLoaded: () => embedderOpen });
+  telemetry.metrics?.watch({ queryCache: () => embedder.stats(), pool: () => poolUsage(db) });
   const close = async () => {
+    readiness.markStopping();
     await db.destroy();
     await engine.close();
+    embedderOpen = false;
     await embedder.close();
+    await telemetry.close();
   };
   try {
     const applied = await migrateToLatest(db, {
@@ -77,7 +94,7 @@ export async function startApp(
     });
     const logError =
       options.logError ??
-      ((error: unknown, requestId?: string) => console.error(requestId ? `[narwhal] request ${requestId}:` : '[narwhal]', error));
+      ((error: unknown, requestId?: string) => logger.error({ err: error, requestId }, 'unexpected error'));
     const deps: ServiceDeps = {
       db,
       embedder,
@@ -87,6 +104,7 @@ export async function startApp(
       textSearchConfig: config.textSearchConfig,
       hybridVectorTrust: defaultVectorTrust(embedder.model, config.hybridVectorTrust),
       citus,
+      onSearch: telemetry.onSearch,
       upkeep: createTenantUpkeep({
         db,
         metric: config.distanceMetric,
@@ -105,6 +123,7 @@ export async function startApp(
       adminToken: admin.token,
       authenticateTenant: await createTenantAuthenticator(deps, config.auth),
       logError,
+      observability: { logger, telemetry, readiness },
       guards,
     });
     return {
@@ -112,10 +131,15 @@ export async function startApp(
       deps,
       engine,
       adminToken: admin.token,
-      close: async () => {
-        await deps.upkeep.idle();
-        await close();
-      },
+      logger,
+      readiness,
+      // Idempotent: a signal handler and a test may both close the app.
+      close: () =>
+        (closing ??= (async () => {
+          readiness.markStopping();
+          await deps.upkeep.idle();
+          await close();
+        })()),
     };
   } catch (error) {
     await close();

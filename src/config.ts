@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { OpenAiCompatibleProviderOptions } from './embeddings/openai-compatible.options.js';
 import { DISTANCE_METRICS } from './search/distance.js';
+import { LOG_LEVELS, type LogLevel } from './logging/logger.js';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -46,6 +47,10 @@ const environmentSchema = z.object({
   EMBEDDING_CIRCUIT_COOLDOWN_MS: integer(1, 3_600_000).optional(),
   EMBEDDING_BATCH_WINDOW_MS: integer(0, 1000).default(2),
   QUERY_CACHE_SIZE: integer(0, 10_000_000).default(10_000),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  METRICS_ENABLED: booleanFlag.default(true),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   MAX_QUERY_DEPTH: integer(1, 1000).default(10),
   MAX_QUERY_COST: integer(1, 1_000_000_000).default(100_000),
   MAX_ALIASES: integer(0, 100_000).default(20),
@@ -87,6 +92,13 @@ export type Config = {
   /** HYBRID's trust in the embedder against keyword ranking; absent: measured per model, else 1. */
   hybridVectorTrust: number | undefined;
   embedding: EmbeddingConfig;
+  logLevel: LogLevel;
+  /** Serve Prometheus metrics at /metrics. */
+  metricsEnabled: boolean;
+  /** OTLP/HTTP collector base URL (spans go to <url>/v1/traces); absent: tracing off. */
+  otlpEndpoint: string | undefined;
+  /** How long a SIGTERM waits for in-flight requests before closing their connections. */
+  shutdownTimeoutMs: number;
   requestLimits: RequestLimits;
   /** Whether __schema/__type queries are answered (federation's _service { sdl } always is). */
   introspection: boolean;
@@ -149,6 +161,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
     hybridVectorTrust: e.HYBRID_VECTOR_TRUST,
     embedding: embeddingConfig(e),
+    logLevel: e.LOG_LEVEL,
+    metricsEnabled: e.METRICS_ENABLED,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestLimits: {
       maxDepth: e.MAX_QUERY_DEPTH,
       maxCost: e.MAX_QUERY_COST,

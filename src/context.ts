@@ -35,6 +35,7 @@ export function createContextFactory(
     adminToken: string;
     /** How the tenant is proven (AUTH_MODE, src/auth/); default: dev mode's x-tenant-id header. */
     authenticateTenant?: TenantAuthenticator;
+    onTenantResolved?: (request: Request, slug: string) => void;
     /** Per-tenant request budget, taken once per request when its tenant is first resolved. */
     rateLimiter?: RateLimiter;
   },
@@ -46,6 +47,8 @@ export function createContextFactory(
     const credentials = readCredentials(request);
     const currentTenant = () => {
       tenant ??= authenticateTenant(credentials).then((found) => {
+        options.onTenantResolved?.(request, found.slug);
+        // After the observer hears of the tenant, so a refused request is still logged as its.
         options.rateLimiter?.take(found.id);
         return found;
       });

@@ -1,28 +1,31 @@
 import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startApp } from './app.js';
 import { loadConfig } from './config.js';
+import { createGracefulShutdown } from './lifecycle/graceful-shutdown.js';
+import { createLogger } from './logging/logger.js';
 
 const config = loadConfig(process.env);
-const log = (message: string) => console.log(`[narwhal] ${message}`);
-const app = await startApp(config, { log });
+const logger = createLogger(config);
+const log = (message: string) => logger.info(message);
+const app = await startApp(config, { logger, log });
 
 if (app.engine.kind === 'embedded') log(`Embedded PostgreSQL (PGlite) for psql: ${app.engine.url}`);
 if (!config.adminToken) log(`Admin token (Authorization: Bearer ...): ${app.adminToken}`);
 
 const http = createHttpServer(app.yoga);
+const lifecycle = createGracefulShutdown({
+  server: http,
+  app,
+  timeoutMs: config.shutdownTimeoutMs,
+  logger,
+  exit: (code) => process.exit(code),
+});
 http.listen(config.port, config.host, () => {
-  log(`GraphQL and GraphiQL at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}/graphql`);
+  // The bound port, not the configured one: PORT=0 picks a free port.
+  const { port } = http.address() as AddressInfo;
+  log(`GraphQL and GraphiQL at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`);
 });
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  log(`${signal}: closing`);
-  http.close();
-  http.closeIdleConnections();
-  await app.close();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void lifecycle.shutdown('SIGINT'));
+process.on('SIGTERM', () => void lifecycle.shutdown('SIGTERM'));

@@ -7,6 +7,11 @@ import { toClientError } from './graphql/errors.js';
 import { schema } from './graphql/schema.js';
 import type { ServiceDeps } from './service-deps.js';
 import type { TenantAuthenticator } from './auth/tenant-authenticator.js';
+import type { Logger } from './logging/logger.js';
+import { useOperationalEndpoints } from './observability/operational-endpoints.plugin.js';
+import type { Readiness } from './observability/readiness.js';
+import { createRequestObserver } from './observability/request-observer.plugin.js';
+import type { Telemetry } from './observability/telemetry.js';
 import { GRAPHIQL_EXAMPLE_OPERATIONS } from './demo/graphiql-examples.js';
 import type { RequestLimits } from './config.js';
 import { DOCUMENT_LIMITS } from './documents/document.js';
@@ -26,18 +31,24 @@ export type ServerOptions = {
   graphiqlTenant?: string;
   /** Where errors masked as INTERNAL_SERVER_ERROR are reported, with the request's id. */
   logError: (error: unknown, requestId?: string) => void;
+  /** Request log lines, metrics, traces, and what /ready and /metrics answer. */
+  observability?: { logger: Logger; telemetry: Telemetry; readiness: Readiness };
   /** Abuse limits: what one request may ask for, introspection, GraphiQL, per-tenant rate. */
   guards: { limits: RequestLimits; introspection: boolean; graphiql: boolean; rateLimiter?: RateLimiter };
 };
 
 /** The GraphQL HTTP handler at /graphql, with GraphiQL bundled (no CDN): no listen() here. */
 export function createServer(deps: ServiceDeps, options: ServerOptions) {
-  const { logError, guards } = options;
+  const { logError, observability, guards } = options;
+  const observer =
+    observability &&
+    createRequestObserver({ ...observability, ...observability.telemetry, graphqlEndpoint: '/graphql' });
   return createYoga({
     schema,
     context: createContextFactory(deps, {
       adminToken: options.adminToken,
       ...(options.authenticateTenant ? { authenticateTenant: options.authenticateTenant } : {}),
+      ...(observer ? { onTenantResolved: observer.tenantResolved } : {}),
       ...(guards.rateLimiter ? { rateLimiter: guards.rateLimiter } : {}),
     }),
     graphqlEndpoint: '/graphql',
@@ -57,7 +68,10 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
       // Refusals that need no parse come first: a forged or oversized request is never read.
       useCsrfPrevention(),
       useRequestSizeLimit(guards.limits.maxRequestBytes),
+      ...(observability ? useOperationalEndpoints({ ...observability, ...observability.telemetry }) : []),
       useErrorReporting(logError),
+      // After useErrorReporting: the observer reads the request id and error codes it sets.
+      ...(observer ? [observer.plugin] : []),
       ...useQueryLimits(guards.limits, { hideFieldSuggestions: !guards.introspection }),
       useIntrospection(guards.introspection),
       useInputSizeLimits(inputSizeLimits(deps)),
@@ -67,7 +81,7 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
     logging: {
       debug: () => {},
       info: () => {},
-      warn: (...args: unknown[]) => console.warn(...args),
+      warn: (...args: unknown[]) => (observability ? observability.logger.warn(args.map(String).join(' ')) : console.warn(...args)),
       error: (error: unknown) => {
         if (!(error instanceof GraphQLError)) logError(error);
       },

@@ -20,4 +20,6 @@ export type ServiceDeps = {
   citus: boolean;
   /** Background work that follows writes: statistics, automatic promotion. */
   upkeep: TenantUpkeep;
+  /** Told how each search was answered (metrics); must not throw. */
+  onSearch?: (search: { strategy: string; mode: string }) => void;
 };

@@ -5,6 +5,12 @@ import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
 
+/** How busy a database's pool is (for metrics). */
+export type PoolUsage = { total: number; idle: number; waiting: number };
+
+// Kysely hides its pool; this read-only side table lets metrics see it without exposing the pool.
+const pools = new WeakMap<Db, pg.Pool>();
+
 /** onQuery sees the SQL of every statement run (instrumentation: tests count round trips). */
 export function createDatabase(engine: Engine, poolSize: number, options: { onQuery?: (sql: string) => void } = {}): Db {
   const pool = new pg.Pool({
@@ -13,10 +19,18 @@ export function createDatabase(engine: Engine, poolSize: number, options: { onQu
     application_name: 'narwhal',
   });
   const { onQuery } = options;
-  return new Kysely<Database>({
+  const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     ...(onQuery ? { log: (event) => onQuery(event.query.sql) } : {}),
   });
+  pools.set(db, pool);
+  return db;
+}
+
+/** The pool's connection counts now; undefined for a db not made by createDatabase. */
+export function poolUsage(db: Db): PoolUsage | undefined {
+  const pool = pools.get(db);
+  return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
 }
 
 /** Runs fn in a transaction, or inside the caller's when there already is one, so services compose. */

@@ -34,6 +34,11 @@ class SqlFileMigrationProvider implements MigrationProvider {
   }
 }
 
+/** Names of the migrations this code carries, in order (readiness compares them with kysely_migration). */
+export async function migrationNames(): Promise<string[]> {
+  return (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort().map((f) => f.replace(/\.sql$/, ''));
+}
+
 /** Applies every pending migration, in order, roll-forward only; returns the names applied. */
 export async function migrateToLatest(db: Db, placeholders: MigrationPlaceholders): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(placeholders) });

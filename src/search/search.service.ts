@@ -93,6 +93,7 @@ export async function search(
   const shaped = shapeRows(rows, shaping, first, mode);
   const complete = info.complete && (!shaping.groupBy || shaped.length === first || rows.length < depth);
   const reason = complete === info.complete ? info.reason : `${info.reason}; only ${shaped.length} groups among the ${depth} best hits`;
+  deps.onSearch?.({ strategy: info.strategy, mode });
   return {
     hits: toHits(deps, shaped),
     info: { ...info, complete, reason, mode, keywordRanking },
@@ -165,6 +166,7 @@ export async function searchSimilar(
     // One more candidate than asked for, since the document itself is filtered out.
     return runVectorSearch(trx, current, scope, params, { efSearch: Math.max(current.efSearch, first + 1), citus: deps.citus });
   });
+  deps.onSearch?.({ strategy: info.strategy, mode: 'VECTOR' });
   return { hits: toHits(deps, rows), info: { ...info, mode: 'VECTOR', keywordRanking: null } };
 }
 

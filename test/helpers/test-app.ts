@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type App, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { EmbeddingProvider } from '../../src/embeddings/embedding-provider.js';
+import type { Logger } from '../../src/logging/logger.js';
 import { createHashingEmbedder } from './hashing-embedder.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -21,6 +22,8 @@ export async function startTestApp(
     /** null: the embedder the configuration names (EMBEDDING_PROVIDER...), as in production. */
     embedder?: EmbeddingProvider | null;
     env?: Record<string, string>;
+    /** Where the app's JSON log lines go; default: none (LOG_LEVEL=silent unless env sets it). */
+    logger?: Logger;
   } = {},
 ) {
   const hashing = createHashingEmbedder();
@@ -30,6 +33,7 @@ export async function startTestApp(
     DATA_DIR: 'memory://',
     SEED_DEMO: 'false',
     ADMIN_TOKEN,
+    LOG_LEVEL: 'silent',
     ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
     ...options.env,
   });
@@ -38,6 +42,7 @@ export async function startTestApp(
   const queries: string[] = [];
   const app = await startApp(config, {
     ...(embedder ? { embedder } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
     logError: (error, requestId) => {
       unexpectedErrors.push(error);
       unexpectedErrorRequestIds.push(requestId);

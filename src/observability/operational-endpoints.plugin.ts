@@ -1,0 +1,34 @@
+import { type Plugin, useReadinessCheck } from 'graphql-yoga';
+import type { AppMetrics } from './metrics.js';
+import type { Readiness } from './readiness.js';
+
+/**
+ * /ready and /metrics, answered by the same handler as /graphql (so yoga.fetch reaches them too).
+ * /health (liveness) is yoga's own health check: 200 for as long as the process serves requests.
+ * /metrics is left unauthenticated, as Prometheus scrapes expect: it carries no tenant or user data.
+ */
+export function useOperationalEndpoints(options: { readiness: Readiness; metrics?: AppMetrics | undefined }): Plugin[] {
+  const { readiness, metrics } = options;
+  const plugins: Plugin[] = [
+    useReadinessCheck({
+      endpoint: '/ready',
+      check: async ({ fetchAPI }) => {
+        const report = await readiness.check();
+        return new fetchAPI.Response(JSON.stringify(report), {
+          status: report.ready ? 200 : 503,
+          headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        });
+      },
+    }),
+  ];
+  if (metrics) {
+    plugins.push({
+      async onRequest({ url, endResponse, fetchAPI }) {
+        if (url.pathname !== '/metrics') return;
+        const body = await metrics.registry.metrics();
+        endResponse(new fetchAPI.Response(body, { status: 200, headers: { 'content-type': metrics.registry.contentType } }));
+      },
+    });
+  }
+  return plugins;
+}

@@ -1,0 +1,43 @@
+import { isObjectType } from 'graphql';
+import type { SharedBatch } from '../embeddings/shared-batcher.js';
+import { ERROR_CODES } from '../errors.js';
+import { schema } from '../graphql/schema.js';
+import { type AppMetrics, createMetrics } from './metrics.js';
+import { type Tracing, createTracing } from './tracing.js';
+
+/** This app's metrics (unless disabled) and tracing (when configured), and the hooks that feed them. */
+export type Telemetry = {
+  metrics: AppMetrics | undefined;
+  tracing: Tracing | undefined;
+  /** For withSharedBatching: one embedding model call finished. */
+  onBatch(batch: SharedBatch): void;
+  /** For the search service: one search answered. */
+  onSearch(search: { strategy: string; mode: string }): void;
+  close(): Promise<void>;
+};
+
+export function createTelemetry(config: { metricsEnabled: boolean; otlpEndpoint: string | undefined }): Telemetry {
+  const metrics = config.metricsEnabled
+    ? createMetrics({ knownOperations: rootFieldNames(), knownErrorCodes: [...ERROR_CODES, 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED'] })
+    : undefined;
+  const tracing = createTracing(config);
+  return {
+    metrics,
+    tracing,
+    onBatch: (batch) => {
+      metrics?.observeEmbeddingBatch(batch);
+      tracing?.recordEmbeddingBatch(batch);
+    },
+    onSearch: (search) => metrics?.countSearch(search),
+    close: async () => {
+      await tracing?.shutdown();
+    },
+  };
+}
+
+// Anonymous operations with one root field are labelled by it, so these labels always pass.
+function rootFieldNames(): string[] {
+  return [schema.getQueryType(), schema.getMutationType()].flatMap((type) =>
+    type && isObjectType(type) ? Object.keys(type.getFields()) : [],
+  );
+}
