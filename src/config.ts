@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { OpenAiCompatibleProviderOptions } from './embeddings/openai-compatible.options.js';
 import { DISTANCE_METRICS } from './search/distance.js';
+import { AUTH_MODES, type AuthConfig } from './auth/auth-config.js';
 import { LOG_LEVELS, type LogLevel } from './logging/logger.js';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -19,6 +20,13 @@ const environmentSchema = z.object({
   EMBEDDED_DB_PORT: integer(0, 65535).default(0),
   DATABASE_POOL_SIZE: integer(1, 100).default(10),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  AUTH_MODE: z.enum(AUTH_MODES).default('dev'),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters (HS256 wants a 256-bit key)').optional(),
+  JWT_JWKS_URL: z.string().url().optional(),
+  JWT_JWKS_FILE: z.string().min(1).optional(),
+  JWT_TENANT_CLAIM: z.string().min(1).default('tenant'),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
   DISTANCE_METRIC: z.enum(DISTANCE_METRICS).default('cosine'),
   MAX_BATCH_SIZE: integer(1, 100_000).default(1000),
   SHARED_BUCKETS: integer(1, 1024).default(16),
@@ -63,7 +71,7 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(1_000_000).default(50),
   RATE_LIMIT_BURST: integer(1, 1_000_000).default(100),
   MAX_DOCUMENTS_PER_TENANT: integer(0, Number.MAX_SAFE_INTEGER).default(0),
-}).superRefine((e, ctx) => {
+}).superRefine(refineAuth).superRefine((e, ctx) => {
   if (e.EMBEDDING_PROVIDER !== 'openai') return;
   for (const name of ['EMBEDDING_BASE_URL', 'EMBEDDING_MODEL', 'EMBEDDING_DIMENSIONS'] as const) {
     if (e[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `is required when EMBEDDING_PROVIDER=openai` });
@@ -80,6 +88,8 @@ export type Config = {
   embeddedDbPort: number;
   databasePoolSize: number;
   adminToken: string | undefined;
+  /** How tenant requests authenticate (AUTH_MODE and the JWT_* settings). */
+  auth: AuthConfig;
   distanceMetric: (typeof DISTANCE_METRICS)[number];
   maxBatchSize: number;
   /** Hash buckets of the shared pool; fixed when the database is created. */
@@ -153,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     embeddedDbPort: e.EMBEDDED_DB_PORT,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     adminToken: e.ADMIN_TOKEN,
+    auth: authConfig(e),
     distanceMetric: e.DISTANCE_METRIC,
     maxBatchSize: e.MAX_BATCH_SIZE,
     sharedBuckets: e.SHARED_BUCKETS,
@@ -206,4 +217,46 @@ function embeddingConfig(e: z.infer<typeof environmentSchema>): EmbeddingConfig 
     circuitFailureThreshold: e.EMBEDDING_CIRCUIT_FAILURES,
     circuitCooldownMs: e.EMBEDDING_CIRCUIT_COOLDOWN_MS,
   };
+}
+
+type AuthEnvironment = {
+  NODE_ENV: string;
+  AUTH_MODE: (typeof AUTH_MODES)[number];
+  JWT_SECRET?: string | undefined;
+  JWT_JWKS_URL?: string | undefined;
+  JWT_JWKS_FILE?: string | undefined;
+  JWT_TENANT_CLAIM: string;
+  JWT_AUDIENCE?: string | undefined;
+  JWT_ISSUER?: string | undefined;
+};
+
+// dev mode trusts a header anyone can send: never in production.
+function refineAuth(e: AuthEnvironment, ctx: z.RefinementCtx): void {
+  if (e.NODE_ENV === 'production' && e.AUTH_MODE === 'dev') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AUTH_MODE'],
+      message: 'must be apikey or jwt when NODE_ENV=production: dev trusts the x-tenant-id header from anyone',
+    });
+  }
+  if (e.AUTH_MODE !== 'jwt') return;
+  const keys = (['JWT_SECRET', 'JWT_JWKS_URL', 'JWT_JWKS_FILE'] as const).filter((name) => e[name] !== undefined);
+  if (keys.length !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['JWT_SECRET'],
+      message: `AUTH_MODE=jwt needs exactly one of JWT_SECRET, JWT_JWKS_URL, JWT_JWKS_FILE (got ${keys.length === 0 ? 'none' : keys.join(', ')})`,
+    });
+  }
+}
+
+function authConfig(e: AuthEnvironment): AuthConfig {
+  if (e.AUTH_MODE !== 'jwt') return { mode: e.AUTH_MODE };
+  // Exactly one key source is set: refineAuth checked.
+  const key = e.JWT_SECRET
+    ? { kind: 'secret' as const, secret: e.JWT_SECRET }
+    : e.JWT_JWKS_URL
+      ? { kind: 'jwks-url' as const, url: e.JWT_JWKS_URL }
+      : { kind: 'jwks-file' as const, path: e.JWT_JWKS_FILE as string };
+  return { mode: 'jwt', key, tenantClaim: e.JWT_TENANT_CLAIM, audience: e.JWT_AUDIENCE, issuer: e.JWT_ISSUER };
 }
