@@ -204,9 +204,14 @@ describe('urql (@urql/core, document cache) over HTTP', () => {
     expect((result.error!.response as Response).status).toBe(400);
   });
 
-  it('exposes a missing tenant header as UNAUTHENTICATED', async () => {
-    const anonymous = new Client({ url: server.url, fetch: recorder.fetch, exchanges: [cacheExchange, fetchExchange] });
+  it('exposes a missing tenant header as UNAUTHENTICATED, and a bare GET as CSRF_REJECTED', async () => {
+    const exchanges = [cacheExchange, fetchExchange];
+    const anonymous = new Client({ url: server.url, fetch: recorder.fetch, preferGetMethod: false, exchanges });
     const result = await anonymous.query(SEARCH, { query: 'cat' }).toPromise();
     expect(result.error?.graphQLErrors[0]?.extensions.code).toBe('UNAUTHENTICATED');
+    // A GET carrying no header at all is what any site could make a browser send: refused unread.
+    const bare = await new Client({ url: server.url, fetch: recorder.fetch, exchanges }).query(SEARCH, { query: 'cat' }).toPromise();
+    expect(bare.error?.graphQLErrors[0]?.extensions.code).toBe('CSRF_REJECTED');
+    expect(recorder.requests.at(-1)).toMatchObject({ method: 'GET', status: 400 });
   });
 });
