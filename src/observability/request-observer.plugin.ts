@@ -79,7 +79,8 @@ export function createRequestObserver(options: {
           operationType: entry.type,
           durationMs: Math.round(durationMs * 10) / 10,
           status: response.status,
-          outcome: errorCodes.length === 0 ? 'ok' : 'error',
+          // Refusals answered before GraphQL runs (body too large, CSRF) carry a status but no codes.
+          outcome: errorCodes.length === 0 && response.status < 400 ? 'ok' : 'error',
           ...(errorCodes.length > 0 ? { errorCodes } : {}),
         },
         'graphql request',

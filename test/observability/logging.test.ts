@@ -77,6 +77,20 @@ describe('request log lines', () => {
     expect(logged[3]).not.toHaveProperty('tenant');
   });
 
+  it('log refusals answered before GraphQL runs as errors, with their status', async () => {
+    lines.length = 0;
+    // A form post, as another site could send: refused before it is parsed.
+    const forged = await t.app.yoga.fetch('http://narwhal.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ query: '{ tenant { slug } }' }).toString(),
+    });
+    expect(forged.status).toBe(400);
+    expect(requestRecords()).toEqual([
+      expect.objectContaining({ requestId: forged.headers.get('x-request-id'), status: 400, outcome: 'error' }),
+    ]);
+  });
+
   it('never carry tokens, variables, query text or vectors', async () => {
     lines.length = 0;
     await t.admin('query Everyone { tenants { slug } }');

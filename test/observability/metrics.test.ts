@@ -92,3 +92,20 @@ describe('createBoundedLabel', () => {
     expect(createBoundedLabel({ maxDistinct: 5 })('not a name')).toBe(OTHER_LABEL);
   });
 });
+
+describe('rate-limit rejections', () => {
+  it('are counted as GraphQL errors with code RATE_LIMITED', async () => {
+    // One request of budget, refilled once in 1,000 s: the second request is refused.
+    const limited = await startTestApp({ env: { RATE_LIMIT_PER_SECOND: '0.001', RATE_LIMIT_BURST: '1' } });
+    try {
+      const tenant = await limited.createTenant('limited');
+      expect((await limited.as(tenant)('{ tenant { slug } }')).errors).toBeUndefined();
+      const refused = await limited.as(tenant)('{ tenant { slug } }');
+      expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      const text = await (await limited.app.yoga.fetch('http://narwhal.test/metrics')).text();
+      expect(sample(text, 'narwhal_graphql_errors_total{code="RATE_LIMITED"}')).toBe(1);
+    } finally {
+      await limited.close();
+    }
+  });
+});
