@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getIntrospectionQuery } from 'graphql';
+import { GRAPHIQL_EXAMPLE_OPERATIONS } from '../../src/demo/graphiql-examples.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
 
 // Hostile operations against the default limits: each is refused with a clear code before the
@@ -140,5 +142,21 @@ describe('what the limits let through', () => {
     const wide = await t.as(slug)('query($n: Int) { search(query: "whale", first: $n) { hits { rank score document { id content metadata } } } }', { n: 1000 });
     expect(wide.errors).toBeUndefined();
     expect(wide.data!.search.hits).toHaveLength(2);
+  });
+
+  it("every GraphiQL example operation, and GraphiQL's full introspection query", async () => {
+    const names = [...GRAPHIQL_EXAMPLE_OPERATIONS.matchAll(/^(?:query|mutation) (\w+)/gm)].map((match) => match[1]!);
+    expect(names.length).toBeGreaterThan(3);
+    for (const operationName of names) {
+      const variables = operationName === 'SearchByVector' ? { vector: Array.from({ length: 512 }, () => 0.1) } : {};
+      const response = await t.app.yoga.fetch('http://narwhal.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-tenant-id': slug },
+        body: JSON.stringify({ query: GRAPHIQL_EXAMPLE_OPERATIONS, operationName, variables }),
+      });
+      expect((await response.json()).errors, operationName).toBeUndefined();
+    }
+    const introspection = getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, schemaDescription: true, specifiedByUrl: true, directiveIsRepeatable: true, oneOf: true });
+    expect((await t.gql(introspection)).errors).toBeUndefined();
   });
 });
