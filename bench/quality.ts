@@ -93,6 +93,8 @@ if (inputs.length < dataset.corpus.length) log(`WARNING: loading ${inputs.length
 
 const config = loadConfig({
   ...process.env,
+  // One JSON log line per request would drown the figures.
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   DATA_DIR: process.env.DATA_DIR ?? 'memory://',
   SEED_DEMO: 'false',
   PROMOTION_THRESHOLD: '0',

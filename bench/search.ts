@@ -48,7 +48,10 @@ const SEARCH = `query BenchSearch($v: [Float!]) { search(vector: $v, first: ${K}
 type SearchData = { search: { hits: { distance: number; document: { id: string; externalId: string } }[] } };
 
 const rss = startRssSampler();
-const config = loadConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? 'memory://', SEED_DEMO: 'false', PROMOTION_THRESHOLD: '0' });
+const config = loadConfig({
+  ...process.env,
+  // One JSON log line per request would drown the figures.
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', DATA_DIR: process.env.DATA_DIR ?? 'memory://', SEED_DEMO: 'false', PROMOTION_THRESHOLD: '0' });
 const app = await startApp(config, { log, embedder: vectorOnlyEmbedder(DIMENSIONS) });
 const server: LoopbackServer = await listenOnLoopback(app.yoga, '/graphql');
 const mixture = createMixture({ dimensions: DIMENSIONS, clusters: 100, spread: 0.8, seed: 1 });

@@ -74,6 +74,8 @@ const sizes = {
 
 const config = loadConfig({
   ...process.env,
+  // One JSON log line per request would drown the figures.
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   DATA_DIR: process.env.DATA_DIR ?? 'memory://',
   SEED_DEMO: 'false',
   // Automatic promotion off: the benchmark decides every tenant's placement.

@@ -44,7 +44,10 @@ const vectorCount = countFromEnv('BENCH_VECTORS', 10_000);
 const queryCount = countFromEnv('BENCH_QUERIES', 200);
 const efSearch = process.env.BENCH_EF_SEARCH ? countFromEnv('BENCH_EF_SEARCH', 0) : undefined;
 
-const config = loadConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? 'memory://', SEED_DEMO: 'false' });
+const config = loadConfig({
+  ...process.env,
+  // One JSON log line per request would drown the figures.
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', DATA_DIR: process.env.DATA_DIR ?? 'memory://', SEED_DEMO: 'false' });
 const app = await startApp(config, { log });
 const slug = `bench-${Date.now()}`;
 let server: LoopbackServer | undefined;
