@@ -1,5 +1,6 @@
 import { type Attributes, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { SharedBatch } from '../embeddings/shared-batcher.js';
 
@@ -29,7 +30,10 @@ export type Tracing = {
 export function createTracing(config: { otlpEndpoint: string | undefined }): Tracing | undefined {
   if (!config.otlpEndpoint) return undefined;
   const exporter = new OTLPTraceExporter({ url: `${config.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` });
-  const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'narwhal' }),
+    spanProcessors: [new BatchSpanProcessor(exporter)],
+  });
   const tracer: Tracer = provider.getTracer('narwhal');
   return {
     startOperation() {

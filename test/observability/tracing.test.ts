@@ -54,6 +54,7 @@ describe('tracing', () => {
 
     expect(exports.length).toBeGreaterThan(0);
     expect(exports.every((e) => e.path === '/v1/traces')).toBe(true);
+    expect(exports.map((e) => e.body).join('')).toContain('"stringValue":"narwhal"');
     const spans = exports.flatMap((e) => spansOf(e.body));
     const lookup = spans.find((s) => s.name === 'query Lookup');
     expect(lookup).toBeDefined();
