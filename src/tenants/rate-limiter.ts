@@ -28,11 +28,14 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
   const maxBuckets = options.maxBuckets ?? 100_000;
   const buckets = new Map<string | number, Bucket>();
   if (perSecond <= 0) return { take: () => {} };
+  // Next map size that triggers a sweep: doubled after one, so many busy keys do not sweep per request.
+  let sweepAt = maxBuckets;
 
   const refilled = (bucket: Bucket, at: number) => Math.min(burst, bucket.tokens + ((at - bucket.at) / 1000) * perSecond);
   // A full bucket is the same as no bucket: dropping those keeps the map to recently busy keys.
   const sweep = (at: number) => {
     for (const [key, bucket] of buckets) if (refilled(bucket, at) >= burst) buckets.delete(key);
+    sweepAt = Math.max(maxBuckets, buckets.size * 2);
   };
 
   return {
@@ -50,7 +53,7 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
           { details: { retryAfterSeconds } },
         );
       }
-      if (!bucket && buckets.size >= maxBuckets) sweep(at);
+      if (!bucket && buckets.size >= sweepAt) sweep(at);
       buckets.set(key, { tokens: tokens - 1, at });
     },
   };
