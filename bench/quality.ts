@@ -95,6 +95,8 @@ const config = loadConfig({
   ...process.env,
   // One JSON log line per request would drown the figures.
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  // A benchmark is one tenant sending as fast as it can: the per-tenant rate limit would measure itself.
+  RATE_LIMIT_PER_SECOND: '0',
   DATA_DIR: process.env.DATA_DIR ?? 'memory://',
   SEED_DEMO: 'false',
   PROMOTION_THRESHOLD: '0',

@@ -47,7 +47,9 @@ const efSearch = process.env.BENCH_EF_SEARCH ? countFromEnv('BENCH_EF_SEARCH', 0
 const config = loadConfig({
   ...process.env,
   // One JSON log line per request would drown the figures.
-  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', DATA_DIR: process.env.DATA_DIR ?? 'memory://', SEED_DEMO: 'false' });
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  // A benchmark is one tenant sending as fast as it can: the per-tenant rate limit would measure itself.
+  RATE_LIMIT_PER_SECOND: '0', DATA_DIR: process.env.DATA_DIR ?? 'memory://', SEED_DEMO: 'false' });
 const app = await startApp(config, { log });
 const slug = `bench-${Date.now()}`;
 let server: LoopbackServer | undefined;
