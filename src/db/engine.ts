@@ -1,7 +1,5 @@
-import { PGlite } from '@electric-sql/pglite';
-import { pg_textsearch } from '@electric-sql/pglite-pg_textsearch';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 
 /** A PostgreSQL the application can reach by URL, whichever engine serves it. */
 export type Engine = {
@@ -17,25 +15,36 @@ export function externalEngine(url: string, poolSize: number): Engine {
 }
 
 /**
- * Starts PGlite (PostgreSQL in WASM, with pgvector) and serves it on a loopback port, so the
- * application talks to it through the same pg Pool and Kysely code as to an external server.
- * dataDir is a directory path, or `memory://` for a throwaway database.
+ * Starts PGlite (PostgreSQL in WASM, with pgvector) in a worker thread and serves it on a loopback
+ * port, so the application talks to it through the same pg Pool and Kysely code as to an external
+ * server. dataDir is a directory path, or `memory://` for a throwaway database.
  */
 export async function startEmbeddedEngine(options: { dataDir: string; port: number }): Promise<Engine> {
-  // pg_textsearch gives keyword search true BM25 ranking (migration 0008 creates its index).
-  const db = await PGlite.create(options.dataDir, { extensions: { vector, pg_textsearch } });
-  // PGlite executes one statement at a time for a single session. The socket server multiplexes
-  // connections onto that session; with more than one, a connection that queried while another
-  // held a transaction was seen to hang, so the engine takes exactly one pooled connection.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port, maxConnections: 1 });
-  await server.start();
+  const worker = new Worker(new URL('./embedded-engine.worker.mjs', import.meta.url), {
+    workerData: { dataDir: options.dataDir, listenPort: options.port },
+  });
+  const [started] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([error]) => { throw error; })])) as [
+    { ready: boolean; conn?: string; error?: string },
+  ];
+  if (!started.ready) {
+    await worker.terminate();
+    throw new Error(`The embedded PostgreSQL engine did not start: ${started.error}`);
+  }
+  let closing: Promise<void> | undefined;
   return {
     kind: 'embedded',
-    url: `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`,
+    url: `postgres://postgres@${started.conn}/postgres?sslmode=disable`,
     maxPoolSize: 1,
-    async close() {
-      await server.stop();
-      await db.close();
+    close() {
+      // A clean close checkpoints PGlite's files; the worker ends once it has.
+      closing ??= (async () => {
+        const closed = once(worker, 'message');
+        worker.postMessage('close');
+        const [reply] = (await closed) as [{ closed: boolean; error?: string }];
+        await worker.terminate();
+        if (!reply.closed) throw new Error(`The embedded PostgreSQL engine did not close cleanly: ${reply.error}`);
+      })();
+      return closing;
     },
   };
 }
