@@ -57,7 +57,7 @@ const ModelDocumentCountRef = builder.objectRef<{ model: string; documents: numb
 export const TenantRef = builder.objectRef<Tenant>('Tenant').implement({
   description: 'A tenant: an isolated collection of documents.',
   fields: (t) => ({
-    slug: t.exposeString('slug', { description: 'Unique, URL-safe identifier; sent in the x-tenant-id header.' }),
+    slug: t.exposeString('slug', { description: 'Unique, URL-safe identifier; names the tenant in x-tenant-id (AUTH_MODE=dev) or in a JWT claim.' }),
     name: t.exposeString('name', { description: 'Human-readable name.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the tenant was created.' }),
     placement: t.expose('placement', { type: PlacementEnum, description: 'SHARED pool or DEDICATED partition.' }),
@@ -117,7 +117,7 @@ const CreateTenantInput = builder.inputType('CreateTenantInput', {
 builder.queryField('tenant', (t) =>
   t.field({
     type: TenantRef,
-    description: "The caller's tenant (from the x-tenant-id header).",
+    description: "The caller's tenant, from the request's credentials (API key, JWT, or x-tenant-id in dev mode).",
     resolve: (_root, _args, ctx) => ctx.tenant(),
   }),
 );
