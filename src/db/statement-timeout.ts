@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Db } from './database.js';
 
 // Set where the pool is wired (app.ts), read where a tenant's request transaction starts. A
@@ -12,13 +11,8 @@ export function setRequestStatementTimeout(db: Db, ms: number): void {
   else requestTimeouts.delete(db);
 }
 
-/**
- * Applies db's request statement timeout to trx, transaction-locally (set_config(..., true)), so a
- * pooled connection never carries it into other work. A statement that runs longer is cancelled
- * with SQLSTATE 57014, which clients see as TIMEOUT (graphql/errors.ts).
- */
-export async function applyRequestStatementTimeout(db: Db, trx: Db): Promise<void> {
+/** db's request statement timeout as a transaction-local setting, for openTenantScope. */
+export function requestStatementTimeoutSetting(db: Db): Record<string, string> {
   const ms = requestTimeouts.get(db);
-  if (ms === undefined) return;
-  await sql`select set_config('statement_timeout', ${String(ms)}, true)`.execute(trx);
+  return ms === undefined ? {} : { statement_timeout: String(ms) };
 }

@@ -46,7 +46,7 @@ export async function runVectorSearch(
   tenant: Tenant,
   scope: TenantShard,
   params: SearchParams,
-  options: { efSearch: number; citus: boolean },
+  options: { efSearch: number; citus: boolean; settingsApplied?: boolean },
 ): Promise<{ rows: SearchRow[]; info: SearchInfo }> {
   const exact = async (reason: string) => {
     const { rows, candidates } = await searchDocumentsExactly(trx, scope, params);
@@ -59,7 +59,9 @@ export async function runVectorSearch(
     if (matches <= EXACT_SCAN_LIMIT) return exact(`filter matches ${matches} documents: all compared`);
   }
   const strategy: SearchStrategy = filtered ? 'HNSW_ITERATIVE' : 'HNSW';
-  await setSearchSettings(trx, { efSearch: options.efSearch, iterativeScan: filtered }, { citus: options.citus });
+  if (!options.settingsApplied) {
+    await setSearchSettings(trx, { efSearch: options.efSearch, iterativeScan: filtered }, { citus: options.citus });
+  }
   const rows = await searchDocuments(trx, scope, params);
   const info = { strategy, efSearch: options.efSearch, candidatesScanned: null, complete: true };
   if (rows.length === params.limit) return { rows, info: { ...info, reason: filtered ? 'loose filter: iterative graph walk' : 'HNSW index' } };

@@ -111,21 +111,26 @@ export async function explainSearch(db: Db, scope: TenantShard, params: SearchPa
 }
 
 /** Transaction-local HNSW settings: a pooled or multiplexed session must not carry them over. */
+/** The transaction-local settings of an HNSW search, by name. */
+export function vectorSearchSettings(efSearch: number, iterativeScan: boolean): Record<string, string> {
+  return { 'hnsw.ef_search': String(efSearch), 'hnsw.iterative_scan': iterativeScan ? 'strict_order' : 'off' };
+}
+
 export async function setSearchSettings(
   db: Db,
   settings: { efSearch: number; iterativeScan: boolean },
   options: { citus: boolean },
 ): Promise<void> {
-  const iterativeScan = settings.iterativeScan ? 'strict_order' : 'off';
+  const values = vectorSearchSettings(settings.efSearch, settings.iterativeScan);
   if (options.citus) {
     // The query runs on a worker, and Citus forwards only SET LOCAL statements, not set_config().
-    const statements = transactionLocalSettingStatements({ 'hnsw.ef_search': settings.efSearch, 'hnsw.iterative_scan': iterativeScan });
+    const statements = transactionLocalSettingStatements({ ...values, 'hnsw.ef_search': settings.efSearch });
     for (const statement of statements) await statement.execute(db);
     return;
   }
   // One round trip for both settings.
-  await sql`select set_config('hnsw.ef_search', ${String(settings.efSearch)}, true),
-    set_config('hnsw.iterative_scan', ${iterativeScan}, true)`.execute(db);
+  await sql`select set_config('hnsw.ef_search', ${values['hnsw.ef_search']}, true),
+    set_config('hnsw.iterative_scan', ${values['hnsw.iterative_scan']}, true)`.execute(db);
 }
 
 /** A document's stored embedding in pgvector's text form, to search with as it is. */

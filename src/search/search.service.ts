@@ -18,6 +18,7 @@ import {
   explainSearch,
   findDocumentEmbedding,
   setSearchSettings,
+  vectorSearchSettings,
 } from './search.repository.js';
 
 export type SearchArgs = {
@@ -81,15 +82,24 @@ export async function search(
   // Grouping keeps one hit per group: ask for a deeper list so enough groups survive.
   const depth = shaping.groupBy ? Math.min(SEARCH_LIMITS.first.max, first * GROUPING_DEPTH) : first;
   const params: SearchParams = { ...rest.params, limit: depth, vector: toVectorParameter(vector) };
-  const { rows, info, keywordRanking } = await withTenantScope(deps.db, tenant.id, async (trx, scope, current) => {
-    // HNSW returns at most ef_search rows: a deeper (grouped) list needs a wider walk.
-    const efSearch = Math.min(HNSW_LIMITS.efSearch.max, Math.max(settings.efSearch, depth));
-    const ctx = { trx, tenant: current, scope, efSearch, citus: deps.citus };
-    const text = { ...params, text: rest.query as string, textSearchConfig: deps.textSearchConfig };
-    if (mode === 'KEYWORD') return runKeywordSearch(ctx, text);
-    if (mode === 'HYBRID') return runHybridSearch(ctx, text, fusion);
-    return { ...(await runVectorSearch(trx, current, scope, params, ctx)), keywordRanking: null };
-  });
+  // HNSW returns at most ef_search rows: a deeper (grouped) list needs a wider walk.
+  const efSearch = Math.min(HNSW_LIMITS.efSearch.max, Math.max(settings.efSearch, depth));
+  // A vector search's settings go with entering the tenant's scope: one round trip fewer. (Citus
+  // forwards only SET LOCAL to its workers, so there the strategy sends them itself.)
+  const presetSettings = mode === 'VECTOR' && !deps.citus;
+  const scopeSettings = presetSettings ? vectorSearchSettings(efSearch, Boolean(params.filter || params.where)) : {};
+  const { rows, info, keywordRanking } = await withTenantScope(
+    deps.db,
+    tenant.id,
+    async (trx, scope, current) => {
+      const ctx = { trx, tenant: current, scope, efSearch, citus: deps.citus, settingsApplied: presetSettings };
+      const text = { ...params, text: rest.query as string, textSearchConfig: deps.textSearchConfig };
+      if (mode === 'KEYWORD') return runKeywordSearch(ctx, text);
+      if (mode === 'HYBRID') return runHybridSearch(ctx, text, fusion);
+      return { ...(await runVectorSearch(trx, current, scope, params, ctx)), keywordRanking: null };
+    },
+    scopeSettings,
+  );
   const shaped = shapeRows(rows, shaping, first, mode);
   const complete = info.complete && (!shaping.groupBy || shaped.length === first || rows.length < depth);
   const reason = complete === info.complete ? info.reason : `${info.reason}; only ${shaped.length} groups among the ${depth} best hits`;

@@ -1,8 +1,7 @@
 import { type Db, withTransaction } from '../db/database.js';
-import { applyRequestStatementTimeout } from '../db/statement-timeout.js';
+import { requestStatementTimeoutSetting } from '../db/statement-timeout.js';
 import { AppError } from '../errors.js';
-import { findTenantById, lockTenant, type TenantRow } from './tenant.repository.js';
-import { enterTenantSession } from './tenant-session.repository.js';
+import { findTenantById, lockTenant, openTenantScope, type TenantRow } from './tenant.repository.js';
 import { type Placement, type Tenant, type TenantId, type TenantShard, type TenantState, shardOf } from './tenant.js';
 
 /**
@@ -18,14 +17,15 @@ export async function withTenantScope<T>(
   db: Db,
   tenantId: TenantId,
   fn: (trx: Db, shard: TenantShard, tenant: Tenant) => Promise<T>,
+  /** More transaction-local settings for fn's statements (e.g. hnsw.ef_search), set in the same round trip. */
+  settings: Readonly<Record<string, string>> = {},
 ): Promise<T> {
   return withTransaction(db, async (trx) => {
-    await applyRequestStatementTimeout(db, trx); // first: waiting for the lock counts too
-    // The lock and the re-read read tenants as the owner; narwhal_app has no grant on it.
-    await lockTenant(trx, tenantId, 'shared');
-    const tenant = await currentTenant(trx, tenantId);
+    // The statement timeout comes first: waiting for the lock counts too.
+    const row = await openTenantScope(trx, tenantId, { ...requestStatementTimeoutSetting(db), ...settings });
+    if (!row) throw new AppError('TENANT_NOT_FOUND', 'The tenant no longer exists');
+    const tenant = toTenant(row);
     assertActive(tenant);
-    await enterTenantSession(trx, tenantId);
     return fn(trx, shardOf(tenant), tenant);
   });
 }

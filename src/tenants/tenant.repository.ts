@@ -80,6 +80,23 @@ export async function updateTenant(
  * tenant's rows (promotion, demotion, deactivation) takes it exclusive, so no request sees or
  * writes a tenant half-moved, and other tenants are never held up by it.
  */
+/**
+ * Takes the tenant's lock shared, re-reads it under the lock and enters its session (role and
+ * tenant for row-level security), after applying `settings` transaction-locally: one round trip
+ * (migration 0012). Undefined when the tenant row is gone.
+ */
+export async function openTenantScope(
+  db: Db,
+  tenantId: TenantId,
+  settings: Readonly<Record<string, string>>,
+): Promise<TenantRow | undefined> {
+  const pairs = Object.entries(settings).flat();
+  const columns = sql.join(TENANT_COLUMNS.map((column) => sql.ref(column)));
+  const { rows } = await sql<TenantRow>`
+    select ${columns} from narwhal_open_tenant_scope(${TENANT_LOCK_NAMESPACE}, ${tenantId}::integer, ${pairs}::text[])`.execute(db);
+  return rows[0];
+}
+
 export async function lockTenant(db: Db, tenantId: TenantId, mode: 'shared' | 'exclusive'): Promise<void> {
   const lock = mode === 'shared' ? sql`pg_advisory_xact_lock_shared` : sql`pg_advisory_xact_lock`;
   await sql`select ${lock}(${TENANT_LOCK_NAMESPACE}, ${tenantId})`.execute(db);
