@@ -15,10 +15,11 @@ import { type Logger, createLogger } from './logging/logger.js';
 import { type Readiness, createReadiness } from './observability/readiness.js';
 import { createTelemetry } from './observability/telemetry.js';
 import { createServer } from './server.js';
+import { createTenantCache } from './tenants/tenant-cache.js';
 import { createTenantUpkeep } from './tenants/tenant-upkeep.js';
+import { assertRowSecurityEnforced } from './tenants/row-security.service.js';
 import { createRateLimiter } from './tenants/rate-limiter.js';
 import { setRequestStatementTimeout } from './db/statement-timeout.js';
-import { assertRowSecurityEnforced } from './tenants/row-security.service.js';
 import type { ServiceDeps } from './service-deps.js';
 
 export type App = {
@@ -57,7 +58,10 @@ export async function startApp(
     : await startEmbeddedEngine({ dataDir: embeddedDataDir(config.dataDir), port: config.embeddedDbPort });
   const telemetry = createTelemetry(config);
   const embedder = serveEmbedder(options.embedder ?? (await startEmbedder(config.embedding)), config.embedding, telemetry.onBatch);
-  const db = createDatabase(engine, config.databasePoolSize, options.onQuery ? { onQuery: options.onQuery } : {});
+  const db = createDatabase(engine, config.databasePoolSize, {
+    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+    onIdleError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on the next query'),
+  });
   setRequestStatementTimeout(db, config.statementTimeoutMs);
   let embedderOpen = true;
   let closing: Promise<void> | undefined;
@@ -103,6 +107,7 @@ export async function startApp(
       maxDocumentsPerTenant: config.maxDocumentsPerTenant,
       textSearchConfig: config.textSearchConfig,
       hybridVectorTrust: defaultVectorTrust(embedder.model, config.hybridVectorTrust),
+      tenantCache: createTenantCache({ ttlMs: config.tenantCacheTtlMs }),
       citus,
       onSearch: telemetry.onSearch,
       upkeep: createTenantUpkeep({

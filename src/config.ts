@@ -35,6 +35,7 @@ const environmentSchema = z.object({
     .regex(/^[a-z_]{1,63}$/, 'TEXT_SEARCH_CONFIG must name a PostgreSQL text search configuration, e.g. english')
     .default('english'),
   PROMOTION_THRESHOLD: integer(0, 100_000_000).default(10_000),
+  TENANT_CACHE_TTL_MS: integer(0, 3_600_000).default(5000),
   SEED_DEMO: booleanFlag.optional(),
   HYBRID_VECTOR_TRUST: z.coerce.number().min(0).max(100).optional(),
   EMBEDDING_PROVIDER: z.enum(['universal-sentence-encoder', 'openai']).default('universal-sentence-encoder'),
@@ -99,6 +100,8 @@ export type Config = {
   /** Documents at which a shared tenant is promoted to a dedicated partition; 0: never automatically. */
   promotionThreshold: number;
   seedDemo: boolean;
+  /** How long a resolved tenant is reused by later requests (tenants/tenant-cache.ts); 0: never. */
+  tenantCacheTtlMs: number;
   /** HYBRID's trust in the embedder against keyword ranking; absent: measured per model, else 1. */
   hybridVectorTrust: number | undefined;
   embedding: EmbeddingConfig;
@@ -171,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     promotionThreshold: e.PROMOTION_THRESHOLD,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
     hybridVectorTrust: e.HYBRID_VECTOR_TRUST,
+    tenantCacheTtlMs: e.TENANT_CACHE_TTL_MS,
     embedding: embeddingConfig(e),
     logLevel: e.LOG_LEVEL,
     metricsEnabled: e.METRICS_ENABLED,

@@ -1,6 +1,7 @@
 import type { Db } from './db/database.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import type { DistanceMetric } from './search/distance.js';
+import type { TenantCache } from './tenants/tenant-cache.js';
 import type { TenantUpkeep } from './tenants/tenant-upkeep.js';
 
 /** What the services need, wired once in main.ts (or a test) and passed down explicitly. */
@@ -16,6 +17,8 @@ export type ServiceDeps = {
   textSearchConfig: string;
   /** HYBRID's default weight of the embedder's evidence against keyword ranking (search/vector-trust.ts). */
   hybridVectorTrust: number;
+  /** Recently resolved tenants by slug (tenants/tenant-cache.ts); absent: every request reads its tenant. */
+  tenantCache?: TenantCache;
   /** Whether the database is a Citus coordinator (per-query settings must then reach workers). */
   citus: boolean;
   /** Background work that follows writes: statistics, automatic promotion. */

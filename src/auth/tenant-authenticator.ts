@@ -11,7 +11,7 @@ import { type RequestCredentials, TENANT_HEADER } from './request-credentials.js
 /** The caller's tenant, from the request's credentials only: never from an argument. */
 export type TenantAuthenticator = (credentials: RequestCredentials) => Promise<Tenant>;
 
-type Deps = Pick<ServiceDeps, 'db'>;
+type Deps = Pick<ServiceDeps, 'db' | 'tenantCache'>;
 
 /** The authenticator AUTH_MODE asks for; a JWKS file is read here, so a bad one stops startup. */
 export async function createTenantAuthenticator(deps: Deps, auth: AuthConfig): Promise<TenantAuthenticator> {
@@ -44,7 +44,8 @@ function tenantBearer(credentials: RequestCredentials, kind: string): string {
 }
 
 async function tenantBySlug(deps: Deps, slug: string): Promise<Tenant> {
-  const tenant = SLUG_PATTERN.test(slug) ? await findTenantBySlug(deps, slug) : undefined;
+  const load = () => findTenantBySlug(deps, slug);
+  const tenant = !SLUG_PATTERN.test(slug) ? undefined : deps.tenantCache ? await deps.tenantCache.bySlug(slug, load) : await load();
   if (!tenant) throw new AppError('TENANT_NOT_FOUND', `No tenant with slug "${slug.slice(0, 63)}"`);
   return tenant;
 }

@@ -5,7 +5,7 @@ import { HNSW_OPERATOR_CLASS } from '../search/distance.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as partitions from './partition.repository.js';
 import * as tenants from './tenant.repository.js';
-import { toTenant, withTenantExclusive } from './tenant-scope.js';
+import { assertActive, toTenant, withTenantExclusive } from './tenant-scope.js';
 import {
   HNSW_LIMITS,
   hnswIndexName,
@@ -26,8 +26,12 @@ export type CreateTenantInput = {
 };
 
 /** Creates a tenant: SHARED by default, or DEDICATED with its own partition and HNSW index. */
-export async function createTenant(deps: Pick<ServiceDeps, 'db' | 'metric'>, input: CreateTenantInput): Promise<Tenant> {
+export async function createTenant(
+  deps: Pick<ServiceDeps, 'db' | 'metric' | 'tenantCache'>,
+  input: CreateTenantInput,
+): Promise<Tenant> {
   const values = validateTenantInput(input);
+  deps.tenantCache?.forget(values.slug);
   try {
     return await withTransaction(deps.db, async (trx) => {
       await tenants.deleteTenantTombstone(trx, values.slug);
@@ -50,7 +54,8 @@ export async function createTenant(deps: Pick<ServiceDeps, 'db' | 'metric'>, inp
  * Deletes a tenant's documents (dropping its own table, or its rows in the shared pool) and
  * marks it DELETED; its slug can be reused. False when there is no such tenant.
  */
-export async function deleteTenant(deps: Pick<ServiceDeps, 'db'>, slug: string): Promise<boolean> {
+export async function deleteTenant(deps: Pick<ServiceDeps, 'db' | 'tenantCache'>, slug: string): Promise<boolean> {
+  deps.tenantCache?.forget(slug);
   const row = await tenants.findTenantBySlug(deps.db, slug);
   if (!row || row.state === 'DELETED') return false;
   await withTenantExclusive(deps.db, row.id as TenantId, async (trx, tenant) => {
@@ -65,6 +70,15 @@ export async function deleteTenant(deps: Pick<ServiceDeps, 'db'>, slug: string):
 export async function findTenantBySlug(deps: Pick<ServiceDeps, 'db'>, slug: string): Promise<Tenant | undefined> {
   const row = await tenants.findTenantBySlug(deps.db, slug);
   return row && row.state !== 'DELETED' ? toTenant(row) : undefined;
+}
+
+/** The tenant as stored now; TENANT_NOT_FOUND once deleted, TENANT_INACTIVE while inactive. */
+export async function requireTenantById(deps: Pick<ServiceDeps, 'db'>, tenantId: TenantId): Promise<Tenant> {
+  const row = await tenants.findTenantById(deps.db, tenantId);
+  if (!row) throw new AppError('TENANT_NOT_FOUND', 'The tenant no longer exists');
+  const tenant = toTenant(row);
+  assertActive(tenant);
+  return tenant;
 }
 
 export async function requireTenantBySlug(deps: Pick<ServiceDeps, 'db'>, slug: string): Promise<Tenant> {

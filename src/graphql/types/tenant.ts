@@ -1,7 +1,7 @@
 import { findIndexBuildProgress, findIndexSizeBytes } from '../../tenants/maintenance.service.js';
 import { type HnswSettings, PLACEMENTS, TENANT_STATES, type Tenant } from '../../tenants/tenant.js';
 import { documentsByModel } from '../../documents/reembed.service.js';
-import { countDocuments, createTenant, deleteTenant } from '../../tenants/tenant.service.js';
+import { countDocuments, createTenant, deleteTenant, requireTenantById } from '../../tenants/tenant.service.js';
 import { builder } from '../builder.js';
 
 export const PlacementEnum = builder.enumType('TenantPlacement', {
@@ -118,7 +118,8 @@ builder.queryField('tenant', (t) =>
   t.field({
     type: TenantRef,
     description: "The caller's tenant, from the request's credentials (API key, JWT, or x-tenant-id in dev mode).",
-    resolve: (_root, _args, ctx) => ctx.tenant(),
+    // Read afresh: the request's tenant may come from a cache, and placement or state may have moved.
+    resolve: async (_root, _args, ctx) => requireTenantById(ctx.deps, (await ctx.tenant()).id),
   }),
 );
 
