@@ -12,12 +12,21 @@ export type PoolUsage = { total: number; idle: number; waiting: number };
 const pools = new WeakMap<Db, pg.Pool>();
 
 /** onQuery sees the SQL of every statement run (instrumentation: tests count round trips). */
-export function createDatabase(engine: Engine, poolSize: number, options: { onQuery?: (sql: string) => void } = {}): Db {
+export function createDatabase(
+  engine: Engine,
+  poolSize: number,
+  options: { onQuery?: (sql: string) => void; onIdleError?: (error: Error) => void } = {},
+): Db {
   const pool = new pg.Pool({
     connectionString: engine.url,
     max: Math.min(poolSize, engine.maxPoolSize),
     application_name: 'narwhal',
+    // While the database is down a request fails in seconds (DATABASE_UNAVAILABLE), not never.
+    connectionTimeoutMillis: 5000,
   });
+  // An idle connection the server dropped (restart, failover) is an 'error' event; unhandled, it
+  // would end the process. The pool discards the client and opens a new one on the next query.
+  pool.on('error', (error) => options.onIdleError?.(error));
   const { onQuery } = options;
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),

@@ -23,6 +23,21 @@ export function isUndefinedTable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as PostgresError).code === UNDEFINED_TABLE;
 }
 
+// The server is shutting down or starting (admin_shutdown, crash_shutdown, cannot_connect_now),
+// or the connection itself failed (class 08).
+const SERVER_GONE = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+const CONNECTION_MESSAGES = [/connection terminated/i, /timeout exceeded when trying to connect/i, /connection .*ended/i, /not queryable/i];
+
+/** The database could not be reached or went away mid-request: a retry after it is back may succeed. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = String((error as PostgresError).code ?? '');
+  if (SERVER_GONE.has(code) || SOCKET_ERRORS.has(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return CONNECTION_MESSAGES.some((pattern) => pattern.test(message));
+}
+
 /** A statement the server cancelled: the request's statement timeout ran out (or an operator cancelled it). */
 export function isStatementCanceled(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as PostgresError).code === QUERY_CANCELED;

@@ -1,6 +1,6 @@
 import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
-import { isStatementCanceled } from '../db/postgres-errors.js';
+import { isDatabaseUnavailable, isStatementCanceled } from '../db/postgres-errors.js';
 import { AppError, type ErrorCode, type ErrorDetails } from '../errors.js';
 
 /**
@@ -27,6 +27,12 @@ export function toClientError(error: unknown): Error {
     return new GraphQLError('The database cancelled this request: it ran longer than the statement timeout. Ask for less (fewer hits, a narrower filter) or retry.', {
       ...location,
       extensions: { code: 'TIMEOUT' },
+    });
+  }
+  if (isDatabaseUnavailable(original)) {
+    return new GraphQLError('The database is unavailable right now; retry shortly.', {
+      ...location,
+      extensions: { code: 'DATABASE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': '1' } } },
     });
   }
   if (original instanceof PothosValidationError || error instanceof PothosValidationError) {

@@ -106,6 +106,18 @@ describe('with the default limits', () => {
     expect(error.message).toMatch(/ran longer than the statement timeout/);
     expect(error.path).toEqual(['search']);
   });
+
+  it.each([
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    ['a server shutting down (57P01)', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
+    ['a connection lost mid-query', new Error('Connection terminated unexpectedly')],
+    ['a pool that cannot connect in time', new Error('timeout exceeded when trying to connect')],
+  ])('reports %s as DATABASE_UNAVAILABLE with HTTP 503, not as an internal error', (_name, cause) => {
+    const error = toClientError(new GraphQLError(cause.message, { originalError: cause, path: ['search'] })) as GraphQLError;
+    expect(error.extensions.code).toBe('DATABASE_UNAVAILABLE');
+    expect(error.extensions.http).toMatchObject({ status: 503 });
+    expect(error.message).not.toContain('127.0.0.1');
+  });
 });
 
 describe('with INTROSPECTION=false and GRAPHIQL=false (the production defaults)', () => {
