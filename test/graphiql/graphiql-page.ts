@@ -116,9 +116,15 @@ export class GraphiQLPage {
       const { navigator } = globalThis as unknown as { navigator: { clipboard: { writeText(text: string): Promise<void> } } };
       await navigator.clipboard.writeText(text);
     }, query);
-    await this.page.locator(EDITOR_LINES.query).click();
-    await this.page.keyboard.press('ControlOrMeta+A');
-    await this.page.keyboard.press('ControlOrMeta+V');
+    // On a loaded machine the editor can take the first keys before it has focus (select-all then
+    // misses a line); a user would simply select again, and so does this, a few times at most.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await this.page.locator(EDITOR_LINES.query).click();
+      await this.page.keyboard.press('ControlOrMeta+A');
+      await this.page.keyboard.press('ControlOrMeta+V');
+      if ((await this.queryText()) === query) return;
+      await this.page.waitForTimeout(200);
+    }
   }
 
   /** Opens the run button's menu (shown when the editor holds several operations), lists it, closes it. */
