@@ -27,6 +27,11 @@ export function createDatabase(
   // An idle connection the server dropped (restart, failover) is an 'error' event; unhandled, it
   // would end the process. The pool discards the client and opens a new one on the next query.
   pool.on('error', (error) => options.onIdleError?.(error));
+  // pg also emits 'error' on a checked-out client whose connection ends (mid-query, or a transaction
+  // between statements), and the pool listens only while a client is idle: unhandled, that too ends
+  // the process. The request using it already fails with the error (DATABASE_UNAVAILABLE), and the
+  // pool discards the client on release because it is no longer queryable; nothing more to do here.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const { onQuery } = options;
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
