@@ -6,7 +6,7 @@ export const OPERATIONS = {
   textSearch: `query TextSearch($q: String) { search(query: $q, first: 10) { hits { distance document { id externalId } } } }`,
   upsert: `mutation Upsert($d: [DocumentInput!]!) { upsertDocuments(documents: $d) { documents { id externalId } } }`,
   fetch: `query Fetch($id: ID!) { document(id: $id) { id externalId content metadata updatedAt } }`,
-  nearestSelf: `query NearestSelf($v: [Float!]) { search(vector: $v, first: 1) { hits { distance document { externalId content } } } }`,
+  nearestSelf: `query NearestSelf($v: [Float!], $f: JSON) { search(vector: $v, filter: $f, first: 1) { hits { distance document { externalId content } } } }`,
   createTenant: `mutation CreateTenant($slug: String!) { createTenant(input: { slug: $slug, name: $slug }) { slug } }`,
   documentCount: `query Count { tenant { documentCount } }`,
 } as const;
@@ -48,9 +48,10 @@ export function acknowledges(outcome: Outcome<UpsertData>, sent: readonly Docume
 export type Verification = { checked: number; found: number; lost: string[]; altered: string[]; failedChecks: number };
 
 /**
- * Checks each document end to end: a search by its own vector must return it first, at distance
- * ~0 (the stored vector is the one sent), with its content unchanged. Lost: another document or
- * none came first; altered: itself, but with other content or a distance that shows another vector.
+ * Checks each document end to end: a search by its own vector, filtered to its own metadata `key`
+ * when it has one (so the check compares one row however big the tenant is), must return it at
+ * distance ~0 (the stored vector is the one sent) with its content unchanged. Lost: nothing or
+ * another document came back; altered: itself, with other content or a distance showing another vector.
  */
 export async function verifyDocuments(
   client: OutcomeClient,
@@ -63,7 +64,8 @@ export async function verifyDocuments(
   const worker = async () => {
     while (next < documents.length) {
       const doc = documents[next++] as DocumentInput;
-      const outcome = await client.send<NearestData>(OPERATIONS.nearestSelf, { v: doc.embedding }, tenantHeaders(slug));
+      const f = doc.metadata?.key === undefined ? null : { key: doc.metadata.key };
+      const outcome = await client.send<NearestData>(OPERATIONS.nearestSelf, { v: doc.embedding, f }, tenantHeaders(slug));
       result.checked += 1;
       if (!outcome.ok) {
         result.failedChecks += 1;
