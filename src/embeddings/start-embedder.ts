@@ -1,4 +1,4 @@
-import type { EmbeddingConfig } from '../config.js';
+import type { EmbeddingConfig } from './embedding-config.js';
 import type { EmbeddingProvider } from './embedding-provider.js';
 import { createOpenAiCompatibleProvider } from './openai-compatible.provider.js';
 import { type QueryCacheStats, withQueryCache } from './query-cache.js';
