@@ -79,9 +79,11 @@ try {
   log(`warm-up: ${warmupSeconds} s (not counted)`);
   await run(warmupSeconds, false);
   const cpuBefore = server.cpuSeconds() ?? 0;
+  const clientCpuBefore = process.cpuUsage();
   log(`measuring: ${clients} clients for ${seconds} s`);
   const { tally, seconds: measured } = await run(seconds, true);
   const cpuUsed = (server.cpuSeconds() ?? 0) - cpuBefore;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
   const peakRss = server.peakRssMb();
   const loadAfter = loadavg();
   client.close();
@@ -107,10 +109,14 @@ try {
     p99_ms: all.p99_ms,
     without_model: { ...modelFree, throughput_rps: round(modelFree.requests / measured, 1) },
     operations: perOperation,
+    // A fetch by the id a preload returned must find its document (replacements keep the id).
+    fetch_not_found: tally.outcomes('fetch').filter((o) => o.ok && (o.data as { document: unknown } | undefined)?.document === null).length,
     server_start_s: round(server.startSeconds, 1),
     preload_s: round(preloadSeconds, 1),
     server_peak_rss_mb: peakRss === undefined ? null : round(peakRss, 0),
     server_cpu_cores: round(cpuUsed / measured, 2),
+    // The clients share the machine's cores with the server: what they took is not the server's.
+    bench_client_cpu_cores: round((clientCpu.user + clientCpu.system) / 1e6 / measured, 2),
     server_exit: { code: stopped.code, signal: stopped.signal, seconds: round(stopped.seconds, 2) },
     load_average_before: loadBefore.map((v) => round(v, 2)),
     load_average_after: loadAfter.map((v) => round(v, 2)),
@@ -121,7 +127,8 @@ try {
   console.log(`total: ${all.requests} requests, ${all.errors} errors, ${summary.throughput_rps} req/s, p50 ${all.p50_ms} ms, p99 ${all.p99_ms} ms`);
   console.log(describeSummary('  without the model (vector search, vector upsert, fetch)', modelFree));
   for (const [op, s] of Object.entries(perOperation)) console.log(describeSummary(`  ${op}${MODEL_OPERATIONS.includes(op as never) ? ' [model]' : ''}`, s));
-  console.log(`server: peak RSS ${summary.server_peak_rss_mb} MB, CPU ${summary.server_cpu_cores} cores on average; SIGTERM -> exit ${stopped.code} in ${summary.server_exit.seconds} s`);
+  if (summary.fetch_not_found > 0) console.log(`fetch: ${summary.fetch_not_found} fetches by a preloaded id found no document`);
+  console.log(`server: peak RSS ${summary.server_peak_rss_mb} MB, CPU ${summary.server_cpu_cores} cores on average (the bench's clients: ${summary.bench_client_cpu_cores}); SIGTERM -> exit ${stopped.code} in ${summary.server_exit.seconds} s`);
   console.log(JSON.stringify(summary));
 } catch (error) {
   process.exitCode = 1;
