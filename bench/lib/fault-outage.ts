@@ -9,6 +9,8 @@ import { type NodeProcess, freePort, startEmbeddedDbProcess, startServerProcess 
 
 type OutageRound = {
   signal: string;
+  /** How long the database was down (or frozen). */
+  down_s: number;
   /** How long the database process took to exit after the signal. */
   db_stop_s: number;
   db_exit_code: number | null;
@@ -22,7 +24,7 @@ type OutageRound = {
   hangs: number;
   db_restart_s: number | null;
   db_restart_error?: string;
-  /** From the restarted database accepting connections to the end of the first successful request. */
+  /** From the restarted (or resumed) database accepting connections to the end of the first successful request. */
   first_success_after_restart_s: number | null;
   /** Requests sent after the database was back that still failed, by code. */
   after_restart: OutcomeSummary;
@@ -34,13 +36,16 @@ const OPS = { search: 'vector_search', upsert: 'upsert_vectors' } as const;
 /**
  * The database in its own process (npm run db:embedded), the server on it through DATABASE_URL
  * with a pool of one. Under a steady load of vector searches and upserts the database is stopped
- * (SIGTERM, then in a second round SIGKILL), left down FAULTS_OUTAGE_DOWN_MS, started again on the
- * same files and port; the clients keep sending throughout. Then every acknowledged write is checked.
+ * (SIGTERM, then SIGKILL), left down FAULTS_OUTAGE_DOWN_MS, started again on the same files and
+ * port; a third round freezes it (SIGSTOP, then SIGCONT) instead. The clients keep sending
+ * throughout. Then every acknowledged write is checked.
  */
 export async function outageScenario(log: Log) {
   const downMs = intFromEnv('FAULTS_OUTAGE_DOWN_MS', 5000);
+  // Longer than the pool's 5 s connection timeout, to show what waits on a frozen connection.
+  const freezeMs = intFromEnv('FAULTS_OUTAGE_FREEZE_MS', 15_000);
   const clients = intFromEnv('FAULTS_OUTAGE_CLIENTS', 4);
-  const signals = (process.env.FAULTS_OUTAGE_SIGNALS ?? 'SIGTERM,SIGKILL').split(',') as NodeJS.Signals[];
+  const signals = (process.env.FAULTS_OUTAGE_SIGNALS ?? 'SIGTERM,SIGKILL,SIGSTOP').split(',') as NodeJS.Signals[];
   const embedder = await startStandInEmbedder();
   try {
     return await withTempDir('narwhal-faults-outage-', async (dataDir) => {
@@ -74,16 +79,22 @@ export async function outageScenario(log: Log) {
           await sleep(3000);
           log(`outage: ${signal} to the database`);
           const signalAt = performance.now();
-          const stopped = await db.stop(signal);
+          let stopped: { code: number | null; seconds: number };
+          if (signal === 'SIGSTOP') {
+            // Frozen, not gone: connections stay open and nothing answers (a hung host, a partition).
+            db.child.kill('SIGSTOP');
+            stopped = { code: null, seconds: 0 };
+          } else stopped = await db.stop(signal);
           const goneAt = performance.now();
-          await sleep(downMs);
-          const row: Partial<OutageRound> = { signal, db_stop_s: round(stopped.seconds, 2), db_exit_code: stopped.code };
+          await sleep(signal === 'SIGSTOP' ? freezeMs : downMs);
+          const row: Partial<OutageRound> = { signal, down_s: round((signal === 'SIGSTOP' ? freezeMs : downMs) / 1000, 1), db_stop_s: round(stopped.seconds, 2), db_exit_code: stopped.code };
           let backAt: number | undefined;
           const restartAt = performance.now();
           try {
-            db = await startEmbeddedDbProcess(dataDir, dbPort);
+            if (signal === 'SIGSTOP') db.child.kill('SIGCONT');
+            else db = await startEmbeddedDbProcess(dataDir, dbPort);
             backAt = performance.now();
-            row.db_restart_s = round(db.startSeconds, 2);
+            row.db_restart_s = round(signal === 'SIGSTOP' ? 0 : db.startSeconds, 2);
             log(`outage: database back after ${row.db_restart_s} s`);
           } catch (error) {
             row.db_restart_s = null;
@@ -94,7 +105,7 @@ export async function outageScenario(log: Log) {
           stop = true;
           await load;
           const all = outcomes.map((entry) => entry.outcome);
-          const firstSuccess = backAt === undefined ? undefined : all.filter((o) => o.ok && o.startedAt >= (backAt as number)).sort((a, b) => a.endedAt - b.endedAt)[0];
+          const firstSuccess = backAt === undefined ? undefined : all.filter((o) => o.ok && o.endedAt >= (backAt as number)).sort((a, b) => a.endedAt - b.endedAt)[0];
           rounds.push({
             ...(row as OutageRound),
             before: summarizeOutcomes(all.filter((o) => o.startedAt < signalAt)),
@@ -131,7 +142,9 @@ export function describeOutage(figures: Awaited<ReturnType<typeof outageScenario
   return [
     `outage: ${figures.acknowledged_docs} documents acknowledged across the rounds, lost ${figures.lost} (check failures ${figures.failed_checks})`,
     ...figures.rounds.flatMap((row) => [
-      `  ${row.signal}: database exited ${row.db_exit_code} in ${row.db_stop_s} s; restarted in ${row.db_restart_s ?? 'FAILED'} s; server alive ${row.server_alive}; hangs ${row.hangs}`,
+      row.signal === 'SIGSTOP'
+        ? `  SIGSTOP: database frozen ${row.down_s} s, then SIGCONT; server alive ${row.server_alive}; hangs over 10 s ${row.hangs}`
+        : `  ${row.signal}: database exited ${row.db_exit_code} in ${row.db_stop_s} s; down ${row.down_s} s, restarted in ${row.db_restart_s ?? 'FAILED'} s; server alive ${row.server_alive}; hangs over 10 s ${row.hangs}`,
       `    ${describeSummary('before', row.before)}`,
       `    ${describeSummary('while down', row.while_down)}`,
       `    ${describeSummary('while the database restarts', row.while_restarting)}`,
