@@ -49,7 +49,7 @@ describe('createTenant', () => {
       name: 'defaults_1',
       placement: 'SHARED',
       hnsw: { m: 16, efConstruction: 64 },
-      efSearch: 40,
+      efSearch: 100,
     });
     expect(await partitionExists('defaults_1')).toBe(false);
   });

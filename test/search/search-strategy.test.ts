@@ -126,7 +126,7 @@ describe('per-query strategy on a 20,000-document dedicated tenant', () => {
     const [q] = makeVectors(1, 99);
     const result = await t.as(slug)(SEARCH, { v: Array.from(q!), first: 25 });
     expect(result.data!.search.hits).toHaveLength(25);
-    expect(result.data!.search.info).toMatchObject({ strategy: 'HNSW', efSearch: 40, complete: true, candidatesScanned: null });
+    expect(result.data!.search.info).toMatchObject({ strategy: 'HNSW', efSearch: 100, complete: true, candidatesScanned: null });
   });
 
   it('answers a filter that matches nothing with an empty, complete page', async () => {

@@ -110,7 +110,7 @@ const CreateTenantInput = builder.inputType('CreateTenantInput', {
     name: t.string({ required: false, description: 'Defaults to the slug.' }),
     placement: t.field({ type: PlacementEnum, required: false, description: 'Defaults to SHARED.' }),
     hnsw: t.field({ type: HnswSettingsInput, required: false, description: 'Index settings.' }),
-    efSearch: t.int({ required: false, description: 'Default query ef_search, 1-1000 (default 40).' }),
+    efSearch: t.int({ required: false, description: 'Default query ef_search, 1-1000 (default 100).' }),
   }),
 });
 
