@@ -4,7 +4,8 @@
  * tenant with the deployment's embedder, and sets it beside what the embedder alone does with the
  * same texts in the same batches, measured first in the same process on a warm model. The ratio
  * pipeline/embedder says how much of the model's throughput the database and the loop cost (goal:
- * >= 0.85). Also: event-loop delay while loading (the embedded engine runs on this thread), peak
+ * >= 0.85). Also: event-loop delay while loading (the model and the embedded engine each run in
+ * worker threads, so it should stay small), peak
  * RSS, and rows/s for precomputed vectors (no model) through upsertDocuments.
  * Progress goes to stderr; stdout is a table and, as its last line, one JSON object.
  *
@@ -97,6 +98,7 @@ log(`corpus ${file}: ${records} records, ${texts.length} documents with content`
 
 const config = loadConfig({
   ...process.env,
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   DATA_DIR: process.env.DATA_DIR ?? 'memory://',
   SEED_DEMO: 'false',
   PROMOTION_THRESHOLD: '0',
