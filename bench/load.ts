@@ -79,10 +79,16 @@ try {
   log(`warm-up: ${warmupSeconds} s (not counted)`);
   await run(warmupSeconds, false);
   const cpuBefore = server.cpuSeconds() ?? 0;
+  const threadsBefore = server.threadCpuSeconds();
   const clientCpuBefore = process.cpuUsage();
   log(`measuring: ${clients} clients for ${seconds} s`);
   const { tally, seconds: measured } = await run(seconds, true);
   const cpuUsed = (server.cpuSeconds() ?? 0) - cpuBefore;
+  // The busiest threads: one pinned near 1.0 (the engine's, PGlite being single-threaded) says where the ceiling is.
+  const busiestThreads = [...server.threadCpuSeconds()]
+    .map(([tid, total]) => round((total - (threadsBefore.get(tid) ?? 0)) / measured, 2))
+    .sort((a, b) => b - a)
+    .slice(0, 4);
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const peakRss = server.peakRssMb();
   const loadAfter = loadavg();
@@ -115,6 +121,7 @@ try {
     preload_s: round(preloadSeconds, 1),
     server_peak_rss_mb: peakRss === undefined ? null : round(peakRss, 0),
     server_cpu_cores: round(cpuUsed / measured, 2),
+    server_busiest_threads_cores: busiestThreads,
     // The clients share the machine's cores with the server: what they took is not the server's.
     bench_client_cpu_cores: round((clientCpu.user + clientCpu.system) / 1e6 / measured, 2),
     server_exit: { code: stopped.code, signal: stopped.signal, seconds: round(stopped.seconds, 2) },
@@ -128,7 +135,7 @@ try {
   console.log(describeSummary('  without the model (vector search, vector upsert, fetch)', modelFree));
   for (const [op, s] of Object.entries(perOperation)) console.log(describeSummary(`  ${op}${MODEL_OPERATIONS.includes(op as never) ? ' [model]' : ''}`, s));
   if (summary.fetch_not_found > 0) console.log(`fetch: ${summary.fetch_not_found} fetches by a preloaded id found no document`);
-  console.log(`server: peak RSS ${summary.server_peak_rss_mb} MB, CPU ${summary.server_cpu_cores} cores on average (the bench's clients: ${summary.bench_client_cpu_cores}); SIGTERM -> exit ${stopped.code} in ${summary.server_exit.seconds} s`);
+  console.log(`server: peak RSS ${summary.server_peak_rss_mb} MB, CPU ${summary.server_cpu_cores} cores on average (busiest threads ${busiestThreads.join(', ')}; the bench's clients: ${summary.bench_client_cpu_cores}); SIGTERM -> exit ${stopped.code} in ${summary.server_exit.seconds} s`);
   console.log(JSON.stringify(summary));
 } catch (error) {
   process.exitCode = 1;

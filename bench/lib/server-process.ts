@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,9 +25,21 @@ export type NodeProcess = {
   peakRssMb(): number | undefined;
   /** User + system CPU seconds the process has used so far (all its threads). */
   cpuSeconds(): number | undefined;
+  /** CPU seconds so far of each of its threads, by thread id (the engine and the model run in worker threads). */
+  threadCpuSeconds(): Map<number, number>;
   /** Sends the signal and waits for the exit; seconds from the signal to the exit. */
   stop(signal?: NodeJS.Signals): Promise<ExitStatus & { seconds: number }>;
 };
+
+/** User + system CPU seconds from a /proc stat file: fields 14 and 15, counted after the parenthesised name. */
+function statCpuSeconds(path: string): number | undefined {
+  try {
+    const fields = readFileSync(path, 'utf8').split(') ').at(-1)?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The server: main.ts with PORT chosen here, ready once GET /ready answers 200. */
 export type ServerProcess = NodeProcess & { port: number; url: string };
@@ -110,14 +122,15 @@ export async function startNodeProcess(
       sampleRss();
       return peakKb === undefined ? undefined : peakKb / 1024;
     },
-    cpuSeconds: () => {
+    cpuSeconds: () => statCpuSeconds(`/proc/${pid}/stat`),
+    threadCpuSeconds: () => {
+      const threads = new Map<number, number>();
       try {
-        // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised command name), in clock ticks.
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-        return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+        for (const tid of readdirSync(`/proc/${pid}/task`)) threads.set(Number(tid), statCpuSeconds(`/proc/${pid}/task/${tid}/stat`) ?? 0);
       } catch {
-        return undefined;
+        // Gone: no threads.
       }
+      return threads;
     },
     async stop(signal = 'SIGTERM') {
       if (exitStatus) return { ...exitStatus, seconds: 0 };
