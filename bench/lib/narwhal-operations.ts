@@ -7,7 +7,10 @@ export const OPERATIONS = {
   upsert: `mutation Upsert($d: [DocumentInput!]!) { upsertDocuments(documents: $d) { documents { id externalId } } }`,
   fetch: `query Fetch($id: ID!) { document(id: $id) { id externalId content metadata updatedAt } }`,
   nearestSelf: `query NearestSelf($v: [Float!], $f: JSON) { search(vector: $v, filter: $f, first: 1) { hits { distance document { externalId content } } } }`,
-  createTenant: `mutation CreateTenant($slug: String!) { createTenant(input: { slug: $slug, name: $slug }) { slug } }`,
+  createTenant: `mutation CreateTenant($slug: String!, $placement: TenantPlacement) { createTenant(input: { slug: $slug, name: $slug, placement: $placement }) { slug } }`,
+  promoteTenant: `mutation Promote($slug: String!) { promoteTenant(slug: $slug) { placement } }`,
+  tenantState: `query TenantState { tenant { placement state documentCount } }`,
+  listDocuments: `query List($after: String) { documents(first: 100, after: $after) { edges { node { externalId content } } pageInfo { hasNextPage endCursor } } }`,
   documentCount: `query Count { tenant { documentCount } }`,
 } as const;
 
@@ -25,8 +28,22 @@ export function expectOk<T>(outcome: Outcome<T>, what: string): T {
   return outcome.data;
 }
 
-export async function createTenant(client: OutcomeClient, adminToken: string, slug: string): Promise<void> {
-  expectOk(await client.send(OPERATIONS.createTenant, { slug }, { authorization: `Bearer ${adminToken}` }), `createTenant ${slug}`);
+export async function createTenant(client: OutcomeClient, adminToken: string, slug: string, placement: 'SHARED' | 'DEDICATED' = 'SHARED') {
+  expectOk(await client.send(OPERATIONS.createTenant, { slug, placement }, { authorization: `Bearer ${adminToken}` }), `createTenant ${slug}`);
+}
+
+type ListData = { documents: { edges: { node: { externalId: string; content: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+
+/** Every document of the tenant (externalId -> content), page by page through the `documents` connection. */
+export async function listAllDocuments(client: OutcomeClient, slug: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  let after: string | null = null;
+  for (;;) {
+    const page: ListData = expectOk(await client.send<ListData>(OPERATIONS.listDocuments, { after }, tenantHeaders(slug)), `documents of ${slug}`);
+    for (const edge of page.documents.edges) found.set(edge.node.externalId, edge.node.content);
+    if (!page.documents.pageInfo.hasNextPage) return found;
+    after = page.documents.pageInfo.endCursor;
+  }
 }
 
 /** Upserts documents in batches; returns their global IDs by externalId. */
