@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { intFromEnv, runClientLoops, sleep } from './client-loops.js';
 import { ADMIN_TOKEN, type Log, createBatchSource, serverEnv, startStandInEmbedder, withTempDir } from './fault-setup.js';
-import { type DocumentInput, OPERATIONS, type UpsertData, acknowledges, createTenant, preload, tenantHeaders, verifyDocuments } from './narwhal-operations.js';
+import { checkTenant, describeCheck } from './crash-check.js';
+import { type DocumentInput, OPERATIONS, type UpsertData, acknowledges, createTenant, preload, tenantHeaders } from './narwhal-operations.js';
 import { type Outcome, createOutcomeClient } from './outcome-client.js';
 import { type OutcomeSummary, describeSummary, summarizeOutcomes } from './outcome-tally.js';
 import { round } from './search-metrics.js';
@@ -14,8 +15,12 @@ type OutageRound = {
   /** How long the database process took to exit after the signal. */
   db_stop_s: number;
   db_exit_code: number | null;
-  /** Requests sent in the steady phase before the signal, for comparison. */
+  /** Requests answered before the signal, for comparison (goal: no errors). */
   before: OutcomeSummary;
+  /** Requests sent before the signal and answered after it. */
+  in_flight_at_signal: OutcomeSummary;
+  /** The slowest requests of the round: when they were sent (s from the signal), how long they took, how they ended. */
+  slowest: { op: string; sent_s: number; ms: number; result: string }[];
   /** Requests sent while the database process was gone (its exit to the restart's spawn): how they failed, how fast. */
   while_down: OutcomeSummary;
   /** Requests sent while the database was starting again (spawn to accepting connections). */
@@ -56,11 +61,16 @@ export async function outageScenario(log: Log) {
       const queries = createBatchSource('q', 200, 7)();
       const rounds: OutageRound[] = [];
       const acknowledged: DocumentInput[] = [];
+      // Writes that failed: one that failed as its connection died may have committed first, so
+      // either outcome is correct for them.
+      const unknown: DocumentInput[] = [];
       try {
         await createTenant(client, ADMIN_TOKEN, 'outage');
-        await preload(client, 'outage', createBatchSource('pre', 500, 5)());
+        const preloaded = createBatchSource('pre', 500, 5)();
+        await preload(client, 'outage', preloaded);
+        acknowledged.push(...preloaded);
         for (const [index, signal] of signals.entries()) {
-          const sources = Array.from({ length: clients }, (_, c) => createBatchSource(`${signal}-c${c}`, 10, 100 + index * 10 + c));
+          const sources = Array.from({ length: clients }, (_, c) => createBatchSource(`${index}${signal}-c${c}`, 10, 100 + index * 10 + c));
           const outcomes: { op: string; outcome: Outcome }[] = [];
           let stop = false;
           const load = runClientLoops(clients, () => stop, async (c, i) => {
@@ -73,6 +83,7 @@ export async function outageScenario(log: Log) {
             const outcome = await client.send<UpsertData>(OPERATIONS.upsert, { d: docs }, tenantHeaders('outage'));
             outcomes.push({ op: OPS.upsert, outcome });
             if (acknowledges(outcome, docs)) acknowledged.push(...docs);
+            else unknown.push(...docs);
             // A failing server answers at once: pace the retries as a client would, not a spin.
             if (!outcome.ok) await sleep(20);
           });
@@ -108,7 +119,17 @@ export async function outageScenario(log: Log) {
           const firstSuccess = backAt === undefined ? undefined : all.filter((o) => o.ok && o.endedAt >= (backAt as number)).sort((a, b) => a.endedAt - b.endedAt)[0];
           rounds.push({
             ...(row as OutageRound),
-            before: summarizeOutcomes(all.filter((o) => o.startedAt < signalAt)),
+            before: summarizeOutcomes(all.filter((o) => o.endedAt <= signalAt)),
+            in_flight_at_signal: summarizeOutcomes(all.filter((o) => o.startedAt < signalAt && o.endedAt > signalAt)),
+            slowest: [...outcomes]
+              .sort((a, b) => b.outcome.latencyMs - a.outcome.latencyMs)
+              .slice(0, 3)
+              .map(({ op, outcome: o }) => ({
+                op,
+                sent_s: round((o.startedAt - signalAt) / 1000, 2),
+                ms: round(o.latencyMs, 0),
+                result: o.ok ? 'ok' : `${o.codes.join(',')}: ${(o.message ?? '').slice(0, 120)}`,
+              })),
             while_down: summarizeOutcomes(all.filter((o) => o.startedAt >= goneAt && o.startedAt < restartAt)),
             while_restarting: summarizeOutcomes(all.filter((o) => o.startedAt >= restartAt && o.startedAt < (backAt ?? Infinity))),
             hangs: all.filter((o) => o.networkError === 'CLIENT_TIMEOUT' || o.latencyMs > 10_000).length,
@@ -118,13 +139,13 @@ export async function outageScenario(log: Log) {
           });
           if (!server.alive() || row.db_restart_error) break;
         }
-        const verified = server.alive() && db.alive() ? await verifyDocuments(client, 'outage', acknowledged) : undefined;
+        const check = server.alive() && db.alive() ? await checkTenant(client, 'outage', acknowledged, unknown, 500) : undefined;
         return {
           rounds,
           acknowledged_docs: acknowledged.length,
-          lost: verified ? verified.lost.length + verified.altered.length : null,
-          failed_checks: verified?.failedChecks ?? null,
-          lost_examples: verified ? [...verified.lost, ...verified.altered].slice(0, 5) : [],
+          failed_write_docs: unknown.length,
+          lost: check ? check.missing + check.content_changed + check.vectors_lost_or_altered : null,
+          check: check ?? null,
           server_output_tail: server.alive() ? [] : [server.output().stderr.slice(-2000), ...server.output().stdout.slice(-10)],
         };
       } finally {
@@ -140,15 +161,18 @@ export async function outageScenario(log: Log) {
 
 export function describeOutage(figures: Awaited<ReturnType<typeof outageScenario>>): string[] {
   return [
-    `outage: ${figures.acknowledged_docs} documents acknowledged across the rounds, lost ${figures.lost} (check failures ${figures.failed_checks})`,
+    `outage: ${figures.acknowledged_docs} documents acknowledged (500 preloaded, the rest under load), lost ${figures.lost}`,
+    ...(figures.check ? [`  ${describeCheck(figures.check)}; failed writes present ${figures.check.in_flight_present} of ${figures.failed_write_docs}`] : []),
     ...figures.rounds.flatMap((row) => [
       row.signal === 'SIGSTOP'
         ? `  SIGSTOP: database frozen ${row.down_s} s, then SIGCONT; server alive ${row.server_alive}; hangs over 10 s ${row.hangs}`
         : `  ${row.signal}: database exited ${row.db_exit_code} in ${row.db_stop_s} s; down ${row.down_s} s, restarted in ${row.db_restart_s ?? 'FAILED'} s; server alive ${row.server_alive}; hangs over 10 s ${row.hangs}`,
-      `    ${describeSummary('before', row.before)}`,
+      `    ${describeSummary('answered before the signal', row.before)}`,
+      `    ${describeSummary('in flight at the signal', row.in_flight_at_signal)}`,
       `    ${describeSummary('while down', row.while_down)}`,
       `    ${describeSummary('while the database restarts', row.while_restarting)}`,
       `    first success ${row.first_success_after_restart_s} s after the database was back; ${describeSummary('after restart', row.after_restart)}`,
+      `    slowest: ${row.slowest.map((s) => `${s.op} sent at ${s.sent_s} s took ${s.ms} ms (${s.result})`).join('; ')}`,
       ...(row.db_restart_error ? [`    DATABASE RESTART FAILED: ${row.db_restart_error.split('\n').slice(0, 3).join(' | ')}`] : []),
     ]),
   ];
