@@ -84,7 +84,8 @@ export async function outageScenario(log: Log) {
             outcomes.push({ op: OPS.upsert, outcome });
             if (acknowledges(outcome, docs)) acknowledged.push(...docs);
             else unknown.push(...docs);
-            // A failing server answers at once: pace the retries as a client would, not a spin.
+            // A failed write is retried after 20 ms, as a client would; searches are not paced, so
+            // they show how fast (and how many) failures come while the database is away.
             if (!outcome.ok) await sleep(20);
           });
           await sleep(3000);
