@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { type CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Engine } from './engine.js';
+import { runPipelined } from './pipeline.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -8,8 +9,9 @@ export type Db = Kysely<Database>;
 /** How busy a database's pool is (for metrics). */
 export type PoolUsage = { total: number; idle: number; waiting: number };
 
-// Kysely hides its pool; this read-only side table lets metrics see it without exposing the pool.
-const pools = new WeakMap<Db, pg.Pool>();
+// Kysely hides its pool; this side table lets metrics and pipelined statements reach it without
+// exposing the pool.
+const pools = new WeakMap<Db, { pool: pg.Pool; onQuery: ((sql: string) => void) | undefined }>();
 
 /** onQuery sees the SQL of every statement run (instrumentation: tests count round trips). */
 export function createDatabase(
@@ -37,13 +39,13 @@ export function createDatabase(
     dialect: new PostgresDialect({ pool }),
     ...(onQuery ? { log: (event) => onQuery(event.query.sql) } : {}),
   });
-  pools.set(db, pool);
+  pools.set(db, { pool, onQuery });
   return db;
 }
 
 /** The pool's connection counts now; undefined for a db not made by createDatabase. */
 export function poolUsage(db: Db): PoolUsage | undefined {
-  const pool = pools.get(db);
+  const pool = pools.get(db)?.pool;
   return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
 }
 
@@ -51,4 +53,15 @@ export function poolUsage(db: Db): PoolUsage | undefined {
 export async function withTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
   if (db.isTransaction) return fn(db);
   return db.transaction().execute(fn);
+}
+
+/**
+ * Runs compiled statements in one round trip and one implicit transaction (see pipeline.ts); each
+ * one's rows, in order. Not inside a transaction: that holds its own connection.
+ */
+export async function executePipelined(db: Db, statements: readonly CompiledQuery[]): Promise<unknown[][]> {
+  const entry = pools.get(db);
+  if (!entry || db.isTransaction) throw new Error('executePipelined needs a database made by createDatabase, outside a transaction');
+  for (const statement of statements) entry.onQuery?.(statement.sql);
+  return runPipelined(entry.pool, statements);
 }

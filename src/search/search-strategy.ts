@@ -1,11 +1,15 @@
 import type { Db } from '../db/database.js';
 import type { Tenant, TenantShard } from '../tenants/tenant.js';
+import { queryInTenantScope } from '../tenants/tenant-scope.js';
 import {
   type SearchParams,
   type SearchRow,
   countMatches,
+  exactSearchQuery,
+  exactSearchResult,
   searchDocuments,
   searchDocumentsExactly,
+  searchQuery,
   setSearchSettings,
 } from './search.repository.js';
 
@@ -52,7 +56,7 @@ export async function runVectorSearch(
     const { rows, candidates } = await searchDocumentsExactly(trx, scope, params);
     return { rows, info: { strategy: 'EXACT' as const, efSearch: null, candidatesScanned: candidates, complete: true, reason } };
   };
-  if (tenant.placement === 'SHARED') return exact('shared tenant: every matching document compared');
+  if (tenant.placement === 'SHARED') return exact(EXACT_SHARED.reason);
   const filtered = params.filter !== undefined || params.where !== undefined;
   if (filtered) {
     const matches = await countMatches(trx, scope, params, EXACT_SCAN_LIMIT + 1);
@@ -63,10 +67,42 @@ export async function runVectorSearch(
     await setSearchSettings(trx, { efSearch: options.efSearch, iterativeScan: filtered }, { citus: options.citus });
   }
   const rows = await searchDocuments(trx, scope, params);
+  if (rows.length === params.limit) return fullGraphPage(rows, strategy, options.efSearch);
   const info = { strategy, efSearch: options.efSearch, candidatesScanned: null, complete: true };
-  if (rows.length === params.limit) return { rows, info: { ...info, reason: filtered ? 'loose filter: iterative graph walk' : 'HNSW index' } };
   // A short page: either the tenant has no more matching rows, or the graph walk stopped early.
   const available = await countMatches(trx, scope, params, params.limit);
   if (available <= rows.length) return { rows, info: { ...info, reason: `only ${available} documents match` } };
   return exact(`${strategy} found ${rows.length} of at least ${available} matches; answered by exact scan`);
+}
+
+/**
+ * An unfiltered vector search in one round trip (see queryInTenantScope): a SHARED tenant's exact
+ * scan, or a DEDICATED tenant's graph walk when it fills the page, with the search settings
+ * applied by the scope's statement. Undefined when a graph walk came back short: the caller runs
+ * runVectorSearch, which finds out why and answers in full.
+ */
+export async function runVectorSearchInOneRoundTrip(
+  db: Db,
+  knownTenant: Tenant,
+  params: SearchParams,
+  options: { efSearch: number; settings: Readonly<Record<string, string>> },
+): Promise<{ rows: SearchRow[]; info: SearchInfo } | undefined> {
+  const { rows, tenant } = await queryInTenantScope(
+    db,
+    knownTenant,
+    (scope, assumed) => (assumed.placement === 'SHARED' ? exactSearchQuery(db, scope, params) : searchQuery(db, scope, params)),
+    options.settings,
+  );
+  if (tenant.placement === 'SHARED') {
+    const exact = exactSearchResult(rows);
+    return { rows: exact.rows, info: { ...EXACT_SHARED, candidatesScanned: exact.candidates } };
+  }
+  return rows.length === params.limit ? fullGraphPage(rows, 'HNSW', options.efSearch) : undefined;
+}
+
+const EXACT_SHARED = { strategy: 'EXACT', efSearch: null, complete: true, reason: 'shared tenant: every matching document compared' } as const;
+
+function fullGraphPage(rows: SearchRow[], strategy: SearchStrategy, efSearch: number): { rows: SearchRow[]; info: SearchInfo } {
+  const reason = strategy === 'HNSW_ITERATIVE' ? 'loose filter: iterative graph walk' : 'HNSW index';
+  return { rows, info: { strategy, efSearch, candidatesScanned: null, complete: true, reason } };
 }

@@ -46,7 +46,8 @@ function matchingDocuments(db: Db, scope: TenantShard, params: Pick<SearchParams
   return query;
 }
 
-function searchQuery(db: Db, scope: TenantShard, params: SearchParams) {
+/** searchDocuments' statement unrun (to be compiled and pipelined). */
+export function searchQuery(db: Db, scope: TenantShard, params: SearchParams) {
   const distance = DISTANCE[params.metric](params.vector);
   // A dedicated partition's HNSW index serves `order by <distance> limit k`; ordering by the
   // output column reuses its expression, so the vector is sent (and parsed) once.
@@ -72,8 +73,13 @@ export async function searchDocumentsExactly(
   scope: TenantShard,
   params: SearchParams,
 ): Promise<{ rows: SearchRow[]; candidates: number }> {
+  return exactSearchResult(await exactSearchQuery(db, scope, params).execute());
+}
+
+/** searchDocumentsExactly's statement unrun; exactSearchResult reads its rows. */
+export function exactSearchQuery(db: Db, scope: TenantShard, params: SearchParams) {
   const distance = DISTANCE[params.metric](params.vector);
-  const rows = await db
+  return db
     .with(
       (cte) => cte('candidates').materialized(),
       () => matchingDocuments(db, scope, params).select(DOCUMENT_COLUMNS).select(distance.as('distance')),
@@ -82,8 +88,10 @@ export async function searchDocumentsExactly(
     .selectAll()
     .select(sql<string>`count(*) over ()`.as('candidate_count'))
     .orderBy('distance')
-    .limit(params.limit)
-    .execute();
+    .limit(params.limit);
+}
+
+export function exactSearchResult(rows: (SearchRow & { candidate_count?: string })[]): { rows: SearchRow[]; candidates: number } {
   return { rows, candidates: Number(rows[0]?.candidate_count ?? 0) };
 }
 

@@ -11,7 +11,7 @@ import { scoreFromDistance } from './distance.js';
 import { validateMetadataFilter } from './metadata-filter.js';
 import { autocut, bestPerGroup, groupKey } from './result-shaping.js';
 import { type Fusion, type KeywordRanking, type RankedRow, type SearchMode, runHybridSearch, runKeywordSearch } from './hybrid-search.js';
-import { type SearchInfo, runVectorSearch } from './search-strategy.js';
+import { type SearchInfo, runVectorSearch, runVectorSearchInOneRoundTrip } from './search-strategy.js';
 import {
   type SearchParams,
   type SearchRow,
@@ -88,18 +88,23 @@ export async function search(
   // forwards only SET LOCAL to its workers, so there the strategy sends them itself.)
   const presetSettings = mode === 'VECTOR' && !deps.citus;
   const scopeSettings = presetSettings ? vectorSearchSettings(efSearch, Boolean(params.filter || params.where)) : {};
-  const { rows, info, keywordRanking } = await withTenantScope(
-    deps.db,
-    tenant.id,
-    async (trx, scope, current) => {
-      const ctx = { trx, tenant: current, scope, efSearch, citus: deps.citus, settingsApplied: presetSettings };
-      const text = { ...params, text: rest.query as string, textSearchConfig: deps.textSearchConfig };
-      if (mode === 'KEYWORD') return runKeywordSearch(ctx, text);
-      if (mode === 'HYBRID') return runHybridSearch(ctx, text, fusion);
-      return { ...(await runVectorSearch(trx, current, scope, params, ctx)), keywordRanking: null };
-    },
-    scopeSettings,
-  );
+  const searchInTransaction = () =>
+    withTenantScope(
+      deps.db,
+      tenant.id,
+      async (trx, scope, current) => {
+        const ctx = { trx, tenant: current, scope, efSearch, citus: deps.citus, settingsApplied: presetSettings };
+        const text = { ...params, text: rest.query as string, textSearchConfig: deps.textSearchConfig };
+        if (mode === 'KEYWORD') return runKeywordSearch(ctx, text);
+        if (mode === 'HYBRID') return runHybridSearch(ctx, text, fusion);
+        return { ...(await runVectorSearch(trx, current, scope, params, ctx)), keywordRanking: null };
+      },
+      scopeSettings,
+    );
+  // The most common search, by vector with no filter, takes one round trip when it can.
+  const inOneRoundTrip = presetSettings && !params.filter && !params.where && !deps.db.isTransaction;
+  const quick = inOneRoundTrip ? await runVectorSearchInOneRoundTrip(deps.db, tenant, params, { efSearch, settings: scopeSettings }) : undefined;
+  const { rows, info, keywordRanking } = quick ? { ...quick, keywordRanking: null } : await searchInTransaction();
   const shaped = shapeRows(rows, shaping, first, mode);
   const complete = info.complete && (!shaping.groupBy || shaped.length === first || rows.length < depth);
   const reason = complete === info.complete ? info.reason : `${info.reason}; only ${shaped.length} groups among the ${depth} best hits`;

@@ -1,7 +1,8 @@
-import { type Db, withTransaction } from '../db/database.js';
+import type { Compilable } from 'kysely';
+import { type Db, executePipelined, withTransaction } from '../db/database.js';
 import { requestStatementTimeoutSetting } from '../db/statement-timeout.js';
 import { AppError } from '../errors.js';
-import { findTenantById, lockTenant, openTenantScope, type TenantRow } from './tenant.repository.js';
+import { findTenantById, lockTenant, openTenantScope, openTenantScopeStatement, type TenantRow } from './tenant.repository.js';
 import { type Placement, type Tenant, type TenantId, type TenantShard, type TenantState, shardOf } from './tenant.js';
 
 /**
@@ -28,6 +29,34 @@ export async function withTenantScope<T>(
     assertActive(tenant);
     return fn(trx, shardOf(tenant), tenant);
   });
+}
+
+/**
+ * One query in the tenant's scope in one round trip, outside any transaction: the scope's
+ * statement (settings, shared lock, re-read, role switch) and the query are pipelined in one
+ * implicit transaction (src/db/pipeline.ts), where withTenantScope takes four round trips
+ * (begin, scope, query, commit). The query is built for the placement the caller knows (a cached
+ * tenant): if the re-read under the lock shows the tenant has moved since, it is built and run
+ * again for where the tenant is now. (A query built for an old placement reads nothing: every
+ * query names the tenant's shard and id.)
+ */
+export async function queryInTenantScope<R>(
+  db: Db,
+  known: Tenant,
+  build: (scope: TenantShard, tenant: Tenant) => Compilable<R>,
+  settings: Readonly<Record<string, string>> = {},
+): Promise<{ rows: R[]; tenant: Tenant }> {
+  const scopeStatement = openTenantScopeStatement(known.id, { ...requestStatementTimeoutSetting(db), ...settings }).compile(db);
+  let assumed = known;
+  for (;;) {
+    const [scopeRows, rows] = await executePipelined(db, [scopeStatement, build(shardOf(assumed), assumed).compile()]);
+    const row = scopeRows?.[0] as TenantRow | undefined;
+    if (!row) throw new AppError('TENANT_NOT_FOUND', 'The tenant no longer exists');
+    const tenant = toTenant(row);
+    assertActive(tenant);
+    if (tenant.placement === assumed.placement) return { rows: rows as R[], tenant };
+    assumed = tenant;
+  }
 }
 
 /**

@@ -76,11 +76,6 @@ export async function updateTenant(
 }
 
 /**
- * Transaction-scoped advisory lock on one tenant. Reads and writes take it shared; moving a
- * tenant's rows (promotion, demotion, deactivation) takes it exclusive, so no request sees or
- * writes a tenant half-moved, and other tenants are never held up by it.
- */
-/**
  * Takes the tenant's lock shared, re-reads it under the lock and enters its session (role and
  * tenant for row-level security), after applying `settings` transaction-locally: one round trip
  * (migration 0012). Undefined when the tenant row is gone.
@@ -90,13 +85,23 @@ export async function openTenantScope(
   tenantId: TenantId,
   settings: Readonly<Record<string, string>>,
 ): Promise<TenantRow | undefined> {
-  const pairs = Object.entries(settings).flat();
-  const columns = sql.join(TENANT_COLUMNS.map((column) => sql.ref(column)));
-  const { rows } = await sql<TenantRow>`
-    select ${columns} from narwhal_open_tenant_scope(${TENANT_LOCK_NAMESPACE}, ${tenantId}::integer, ${pairs}::text[])`.execute(db);
+  const { rows } = await openTenantScopeStatement(tenantId, settings).execute(db);
   return rows[0];
 }
 
+/** openTenantScope's statement unrun, to send ahead of the scope's first query in one round trip. */
+export function openTenantScopeStatement(tenantId: TenantId, settings: Readonly<Record<string, string>>) {
+  const pairs = Object.entries(settings).flat();
+  const columns = sql.join(TENANT_COLUMNS.map((column) => sql.ref(column)));
+  return sql<TenantRow>`
+    select ${columns} from narwhal_open_tenant_scope(${TENANT_LOCK_NAMESPACE}, ${tenantId}::integer, ${pairs}::text[])`;
+}
+
+/**
+ * Transaction-scoped advisory lock on one tenant. Reads and writes take it shared; moving a
+ * tenant's rows (promotion, demotion, deactivation) takes it exclusive, so no request sees or
+ * writes a tenant half-moved, and other tenants are never held up by it.
+ */
 export async function lockTenant(db: Db, tenantId: TenantId, mode: 'shared' | 'exclusive'): Promise<void> {
   const lock = mode === 'shared' ? sql`pg_advisory_xact_lock_shared` : sql`pg_advisory_xact_lock`;
   await sql`select ${lock}(${TENANT_LOCK_NAMESPACE}, ${tenantId})`.execute(db);

@@ -51,6 +51,16 @@ describe('search', () => {
     expect(top!.distance).toBeCloseTo(0, 5);
   });
 
+  it('answers a search by vector without a filter in one round trip: the scope and the search, no begin or commit', async () => {
+    const vector = embedText('stock markets fell sharply on monday');
+    const before = t.queries.length;
+    expect(hitsOf(await t.as(slug)(SEARCH, { vector, first: 2 }))).toHaveLength(2);
+    const statements = t.queries.slice(before).filter((sql) => !/from "tenants"/.test(sql));
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(/narwhal_open_tenant_scope/);
+    expect(statements[1]).toMatch(/from "documents"/);
+  });
+
   it('limits to first and filters by metadata containment', async () => {
     const hits = hitsOf(await t.as(slug)(SEARCH, { query: 'cat markets', first: 10, filter: { kind: 'finance' } }));
     expect(hits.map((h) => h.document.externalId).sort()).toEqual(['bonds', 'stocks']);

@@ -1,0 +1,93 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executePipelined } from '../../src/db/database.js';
+import { toVectorParameter } from '../../src/db/vector.js';
+import { promoteTenantById } from '../../src/tenants/placement.service.js';
+import { queryInTenantScope } from '../../src/tenants/tenant-scope.js';
+import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
+import type { Tenant } from '../../src/tenants/tenant.js';
+import { type TestApp, startTestApp } from '../helpers/test-app.js';
+
+// Statements pipelined in one round trip (src/db/pipeline.ts) and the tenant scope built on them.
+let t: TestApp;
+let mine: Tenant;
+let theirs: Tenant;
+
+const UPSERT = 'mutation($d: [DocumentInput!]!) { upsertDocuments(documents: $d) { documents { id } } }';
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const slugs = [await t.createTenant('pipe-mine'), await t.createTenant('pipe-theirs')];
+  for (const slug of slugs) {
+    const result = await t.as(slug)(UPSERT, { d: ['a', 'b', 'c'].map((k) => ({ externalId: k, content: `${slug} ${k}` })) });
+    expect(result.errors).toBeUndefined();
+  }
+  mine = (await findTenantBySlug(t.app.deps, slugs[0]!))!;
+  theirs = (await findTenantBySlug(t.app.deps, slugs[1]!))!;
+});
+afterAll(async () => {
+  expect(t.unexpectedErrors).toEqual([]);
+  await t.close();
+});
+
+describe('executePipelined', () => {
+  it("returns each statement's rows, binds parameters as Kysely does, and keeps transaction-local settings to itself", async () => {
+    const [set, read, vector] = await executePipelined(t.db, [
+      sql`select set_config('narwhal.pipeline_probe', ${'on'}, true) as value`.compile(t.db),
+      sql`select current_setting('narwhal.pipeline_probe') as value, ${[1, 2]}::int[] as list`.compile(t.db),
+      sql`select ${toVectorParameter([0.5, -2])}::vector::text as vector`.compile(t.db),
+    ]);
+    expect(set).toEqual([{ value: 'on' }]);
+    expect(read).toEqual([{ value: 'on', list: [1, 2] }]);
+    expect(vector).toEqual([{ vector: '[0.5,-2]' }]);
+    // One implicit transaction: the setting ended with it.
+    const { rows } = await sql<{ value: string | null }>`select current_setting('narwhal.pipeline_probe', true) as value`.execute(t.db);
+    expect(rows[0]?.value ?? '').toBe('');
+  });
+
+  it('writes nothing when a later statement fails, and leaves the connection usable', async () => {
+    await sql`create table if not exists pipeline_probe (id integer primary key)`.execute(t.db);
+    const failed = executePipelined(t.db, [
+      sql`insert into pipeline_probe values (1)`.compile(t.db),
+      sql`select 1 / 0`.compile(t.db),
+    ]);
+    await expect(failed).rejects.toMatchObject({ code: '22012' });
+    const { rows } = await sql<{ count: string }>`select count(*) from pipeline_probe`.execute(t.db);
+    expect(Number(rows[0]?.count)).toBe(0);
+    await sql`drop table pipeline_probe`.execute(t.db);
+  });
+
+  it('refuses to run inside a transaction (that transaction holds its own connection)', async () => {
+    await expect(t.db.transaction().execute((trx) => executePipelined(trx, [sql`select 1`.compile(trx)]))).rejects.toThrow(/outside a transaction/);
+  });
+});
+
+describe('queryInTenantScope', () => {
+  const allTenantIds = (db = t.db) => db.selectFrom('documents').select('tenant_id').distinct();
+
+  it("holds a query that forgets the tenant filter to the tenant's rows (row-level security)", async () => {
+    expect((await allTenantIds().execute()).map((row) => row.tenant_id)).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+    const { rows, tenant } = await queryInTenantScope(t.db, mine, () => allTenantIds());
+    expect(rows.map((row) => row.tenant_id)).toEqual([mine.id]);
+    expect(tenant.id).toBe(mine.id);
+  });
+
+  it('runs the query again for the placement the tenant has now when the known one is stale', async () => {
+    const stale = { ...mine };
+    await promoteTenantById(t.app.deps, mine.id);
+    const shards: number[] = [];
+    const { rows, tenant } = await queryInTenantScope(t.db, stale, (scope) => {
+      shards.push(scope.shard);
+      return t.db.selectFrom('documents').select('external_id').where('shard', '=', scope.shard).where('tenant_id', '=', scope.tenantId).orderBy('external_id');
+    });
+    expect(tenant.placement).toBe('DEDICATED');
+    expect(shards).toEqual([0, mine.id]);
+    expect(rows.map((row) => row.external_id)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refuses a tenant that no longer exists', async () => {
+    await expect(queryInTenantScope(t.db, { ...mine, id: 987_654 as Tenant['id'] }, () => allTenantIds())).rejects.toMatchObject({
+      code: 'TENANT_NOT_FOUND',
+    });
+  });
+});
