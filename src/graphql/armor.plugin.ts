@@ -2,7 +2,7 @@ import { EnvelopArmor } from '@escape.tech/graphql-armor';
 // Installed with @escape.tech/graphql-armor (its own dependency, same release): the rule alone is
 // needed here, to run it at execution time with the variables' values.
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
-import { type DocumentNode, type GraphQLError, Kind, type ValidationContext, validate, visit } from 'graphql';
+import { type DocumentNode, type GraphQLError, type GraphQLSchema, Kind, type ValidationContext, validate, visit } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestLimits } from '../config.js';
 import { rejectedRequest } from './errors.js';
@@ -49,27 +49,63 @@ export function useQueryLimits(limits: RequestLimits, options: { hideFieldSugges
 /**
  * armor's cost multiplies a selection by its `first` argument, but reads only literals: a client
  * passing `first: $n` (the usual way) would pay for one. So cost is computed once the variables
- * are known, over the document with each variable `first`/`last` replaced by its value.
- * (Per request, not in the validation cache, since the same document costs differently.)
+ * are known, over the document with each variable `first`/`last` replaced by its value. The
+ * verdict depends on nothing else, so it is kept per document and those values: a repeated
+ * operation (the usual traffic) is not walked again (that walk was a third of yoga's own work
+ * per search request).
  */
 function useCostLimit(maxCost: number, tooComplex: (limit: Limit, max: number, error: GraphQLError) => GraphQLError): Plugin {
+  const verdicts = new WeakMap<DocumentNode, Map<string, GraphQLError | null>>();
+  const costVerdict = (schema: GraphQLSchema, document: DocumentNode, variables: Readonly<Record<string, unknown>>) => {
+    const counts = countVariables(document).map((name) => variables[name] ?? null);
+    // Only integers make a key: anything else fails variable coercion anyway, and is not kept.
+    const key = counts.every((count) => count === null || Number.isSafeInteger(count)) ? counts.join(',') : undefined;
+    let known = verdicts.get(document);
+    const cached = key === undefined ? undefined : known?.get(key);
+    if (cached !== undefined) return cached;
+    let rejected: GraphQLError | undefined;
+    const rule = costLimitRule({
+      maxCost,
+      exposeLimits: true,
+      propagateOnRejection: false,
+      onReject: [(_context, error) => (rejected ??= error)],
+    });
+    validate(schema, withCountsInlined(document, variables), [rule]);
+    const verdict = rejected ? tooComplex('cost', maxCost, rejected) : null;
+    if (key === undefined) return verdict;
+    if (!known || known.size >= MAX_VERDICTS_PER_DOCUMENT) verdicts.set(document, (known = new Map()));
+    known.set(key, verdict);
+    return verdict;
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const document = withCountsInlined(args.document, args.variableValues ?? {});
-      let rejected: GraphQLError | undefined;
-      const rule = costLimitRule({
-        maxCost,
-        exposeLimits: true,
-        propagateOnRejection: false,
-        onReject: [(_context, error) => (rejected ??= error)],
-      });
-      validate(args.schema, document, [rule]);
-      if (rejected) setResultAndStopExecution({ errors: [tooComplex('cost', maxCost, rejected)] });
+      const verdict = costVerdict(args.schema, args.document, args.variableValues ?? {});
+      if (verdict) setResultAndStopExecution({ errors: [verdict] });
     },
   };
 }
 
+// Distinct count values a client sends with one document are few (page sizes); a hostile spread
+// of them only restarts that document's table.
+const MAX_VERDICTS_PER_DOCUMENT = 256;
+
 const COUNT_ARGUMENTS = new Set(['first', 'last']);
+
+/** The names of the variables a document passes as `first` or `last`, in order (kept per document). */
+const countVariableNames = new WeakMap<DocumentNode, string[]>();
+function countVariables(document: DocumentNode): string[] {
+  let names = countVariableNames.get(document);
+  if (!names) {
+    const found: string[] = [];
+    visit(document, {
+      Argument(node) {
+        if (COUNT_ARGUMENTS.has(node.name.value) && node.value.kind === Kind.VARIABLE) found.push(node.value.name.value);
+      },
+    });
+    countVariableNames.set(document, (names = found));
+  }
+  return names;
+}
 
 function withCountsInlined(document: DocumentNode, variables: Readonly<Record<string, unknown>>): DocumentNode {
   const defaults = new Map<string, unknown>();

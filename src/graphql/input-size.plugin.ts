@@ -18,9 +18,16 @@ export type InputSizeLimits = {
  * field's own (set in server.ts), so a near miss still gets the field's precise message.
  */
 export function useInputSizeLimits(limits: InputSizeLimits): Plugin {
+  // A document's literals are the same every time it comes back: checked once per document.
+  const literalProblems = new WeakMap<DocumentNode, Problem | null>();
+  const literalProblem = (document: DocumentNode) => {
+    let problem = literalProblems.get(document);
+    if (problem === undefined) literalProblems.set(document, (problem = oversizedLiteral(document, limits) ?? null));
+    return problem ?? undefined;
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const problem = oversizedVariable(args.variableValues ?? {}, limits) ?? oversizedLiteral(args.document, limits);
+      const problem = oversizedVariable(args.variableValues ?? {}, limits) ?? literalProblem(args.document);
       if (problem) {
         setResultAndStopExecution({
           errors: [rejectedRequest('BAD_USER_INPUT', `${problem.field}: ${problem.message}`, { field: problem.field })],

@@ -96,6 +96,12 @@ describe('operations refused before any database or embedder work', () => {
     await expectRefused(withVariables, { n: 1000 }, { code: 'QUERY_TOO_COMPLEX', limit: 'cost' }, tooCostly);
     const withDefault = `query($n: Int = 1000) ${fanOut('$n')}`;
     await expectRefused(withDefault, {}, { code: 'QUERY_TOO_COMPLEX', limit: 'cost' }, tooCostly);
+    // Verdicts are kept per document and count values: the same document with a small count
+    // passes, and the large one is still refused after it.
+    const small = await t.as(slug)(withVariables, { n: 2 });
+    expect(small.errors).toBeUndefined();
+    await expectRefused(withVariables, { n: 1000 }, { code: 'QUERY_TOO_COMPLEX', limit: 'cost' }, tooCostly);
+    expect((await t.as(slug)(withVariables, { n: 2 })).errors).toBeUndefined();
   });
 
   it('a 100,000-number vector, as a variable or written out', async () => {
