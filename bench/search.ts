@@ -1,29 +1,38 @@
 /**
  * What the GraphQL layer costs on top of the database: the same tenant search (a) as SQL sent
- * straight through the application's pool (the repository functions the resolver ends in, in one
- * transaction with the same settings) and (b) through the GraphQL HTTP endpoint, on the same data,
- * at each corpus size and client count, with p50/p99 latency, throughput and the ratios b/a.
+ * straight through the application's pool (the statements the resolver ends in: the tenant's
+ * scope and the search, pipelined in one round trip), (h) that SQL behind a bare node:http
+ * handler (JSON in, JSON out, no GraphQL) and (b) through the GraphQL HTTP endpoint, on the same
+ * data, at each corpus size and client count, with p50/p99 latency, throughput and the ratios b/a
+ * and b/h. Passes alternate their order between repeats, so a machine slowing down mid-run is
+ * charged to all three alike. graphql-js runs in production mode, as on a deployed server.
  * Also: bulk load rows/s of precomputed vectors, HNSW build time, recall@10 against brute force,
  * peak RSS. Progress to stderr; stdout a table, then one JSON object as the last line.
  *
  *   npm run bench:search                          # 10,000 and 100,000 vectors, 1 and 10 clients
  *   BENCH_SIZES=10000 BENCH_QUERIES=200 npm run bench:search
  *   DATABASE_URL=postgres://... npm run bench:search   # an external PostgreSQL with pgvector
+ *   DATA_DIR=memory:// npm run bench:search           # the embedded engine in memory
  */
+import './lib/production-libraries.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { withTransaction } from '../src/db/database.js';
 import { toVectorParameter, toVectorText } from '../src/db/vector.js';
 import { upsertDocuments } from '../src/documents/document.service.js';
 import { createEmbeddingLoaders } from '../src/embeddings/embedding-loaders.js';
-import { searchDocuments, setSearchSettings } from '../src/search/search.repository.js';
-import { hnswIndexName, type Tenant, shardOf } from '../src/tenants/tenant.js';
+import { searchQuery, vectorSearchSettings } from '../src/search/search.repository.js';
+import { hnswIndexName, type Tenant } from '../src/tenants/tenant.js';
+import { queryInTenantScope } from '../src/tenants/tenant-scope.js';
 import { buildSearchIndex, createTenant, deleteTenant, dropSearchIndex } from '../src/tenants/tenant.service.js';
+import { bareSearchHandler } from './lib/bare-search-handler.js';
+import { benchConfig, countFromEnv } from './lib/bench-config.js';
 import { cleanupStep } from './lib/cleanup-step.js';
 import { buildHalfvecIndex, dropIndex, indexBytes, searchHalfvec } from './lib/halfvec-lever.js';
-import { exactNearest, runConcurrentPass } from './lib/concurrent-pass.js';
-import { createKeepAliveClient } from './lib/keepalive-client.js';
+import { type ConcurrentPass, exactNearest, runConcurrentPass } from './lib/concurrent-pass.js';
+import { startHttpLoadClient } from './lib/http-load-client.js';
 import { type LoopbackServer, listenOnLoopback } from './lib/loopback-server.js';
 import { startRssSampler } from './lib/rss-sampler.js';
 import { recallAtK, round, summarizeLatencies } from './lib/search-metrics.js';
@@ -42,18 +51,19 @@ const list = (name: string, fallback: number[]) =>
     return n;
   });
 const sizes = list('BENCH_SIZES', [10_000, 100_000]);
-const [queryCount = 500] = list('BENCH_QUERIES', [500]);
+const queryCount = countFromEnv('BENCH_QUERIES', 500);
+// Each pass runs this many times, in alternating order; latencies pool across repeats.
+const repeats = countFromEnv('BENCH_REPEATS', 2);
 
 const SEARCH = `query BenchSearch($v: [Float!]) { search(vector: $v, first: ${K}) { hits { distance document { id externalId } } } }`;
 type SearchData = { search: { hits: { distance: number; document: { id: string; externalId: string } }[] } };
 
 const rss = startRssSampler();
-const config = loadConfig({
-  ...process.env,
-  // One JSON log line per request would drown the figures.
-  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  // A benchmark is one tenant sending as fast as it can: the per-tenant rate limit would measure itself.
-  RATE_LIMIT_PER_SECOND: '0', DATA_DIR: process.env.DATA_DIR ?? 'memory://', SEED_DEMO: 'false', PROMOTION_THRESHOLD: '0' });
+// The embedded engine as a server runs it: persisted to a data directory (a fresh temporary one,
+// removed at the end, unless DATA_DIR names one). In memory, PGlite's file system copies growing
+// files as they grow: bulk loads measured 3,300-3,900 rows/s there against 4,800 on disk.
+const temporaryDataDir = process.env.DATA_DIR ? undefined : await mkdtemp(join(tmpdir(), 'narwhal-bench-search-'));
+const config = benchConfig({ PROMOTION_THRESHOLD: '0', ...(temporaryDataDir ? { DATA_DIR: temporaryDataDir } : {}) });
 const app = await startApp(config, { log, embedder: vectorOnlyEmbedder(DIMENSIONS) });
 const server: LoopbackServer = await listenOnLoopback(app.yoga, '/graphql');
 const mixture = createMixture({ dimensions: DIMENSIONS, clusters: 100, spread: 0.8, seed: 1 });
@@ -72,43 +82,71 @@ try {
     const corpus = mixture.sample(size, 2);
     loads.push({ vectors: size, ...(await load(tenant, corpus)) });
     const queries = mixture.sample(queryCount, 3);
-    const truth = queries.slice(0, RECALL_QUERIES).map((q) => exactNearest(corpus.map((v) => Float32Array.from(v)), q, K).map(String));
-    const client = createKeepAliveClient(server.url, { 'x-tenant-id': slug }, Math.max(...CLIENT_COUNTS));
-    const viaSql = (vector: number[]) =>
-      withTransaction(app.deps.db, async (trx) => {
-        await setSearchSettings(trx, { efSearch: tenant.efSearch, iterativeScan: false }, { citus: app.deps.citus });
-        return searchDocuments(trx, shardOf(tenant), { vector: toVectorParameter(vector), limit: K, metric: app.deps.metric });
-      });
-    const viaGraphql = (vector: number[]) => client.post<SearchData>(SEARCH, { v: vector });
-    // Warm both paths (plans, caches, JIT) before measuring.
-    for (const q of mixture.sample(50, 4)) {
-      await viaSql(q);
-      await viaGraphql(q);
-    }
+    const corpusRows = corpus.map((v) => Float32Array.from(v));
+    const truth = queries.slice(0, RECALL_QUERIES).map((q) => exactNearest(corpusRows, q, K).map(String));
+    const settings = vectorSearchSettings(tenant.efSearch, false);
+    const sqlSearch = async (vector: number[]) => {
+      const params = { vector: toVectorParameter(vector), limit: K, metric: app.deps.metric };
+      const { rows } = await queryInTenantScope(app.deps.db, tenant, (scope) => searchQuery(app.deps.db, scope, params), settings);
+      return rows;
+    };
+    const bare = await listenOnLoopback(
+      bareSearchHandler(async (vector) => (await sqlSearch(vector)).map((row) => ({ distance: row.distance, document: { id: String(row.id), externalId: row.external_id } }))),
+      '/search',
+    );
+    // HTTP clients run in their own threads, as real clients run elsewhere: their HTTP and JSON
+    // work is not charged to the server's event loop.
+    const maxClients = Math.max(...CLIENT_COUNTS);
+    const graphqlLoad = startHttpLoadClient(server.url, { 'x-tenant-id': slug }, maxClients);
+    const bareLoad = startHttpLoadClient(bare.url, {}, maxClients);
+    const variables = queries.map((v) => ({ v }));
+    const paths: Record<'sql' | 'http' | 'graphql', (clients: number, batch: readonly Record<string, unknown>[]) => Promise<ConcurrentPass<unknown>>> = {
+      sql: (clients, batch) => runConcurrentPass(batch.map((b) => b.v as number[]), clients, sqlSearch),
+      http: (clients, batch) => bareLoad.pass(SEARCH, batch, clients, 0),
+      graphql: (clients, batch) => graphqlLoad.pass(SEARCH, batch, clients, RECALL_QUERIES),
+    };
+    // Warm every path (plans, caches, JIT) before measuring.
+    const warmup = mixture.sample(50, 4).map((v) => ({ v }));
+    for (const path of Object.values(paths)) await path(1, warmup);
     for (const clients of CLIENT_COUNTS) {
-      const a = await runConcurrentPass(queries, clients, viaSql);
-      const b = await runConcurrentPass(queries, clients, viaGraphql);
-      const found = b.results.slice(0, RECALL_QUERIES).map((r) => r.search.hits.map((h) => h.document.externalId.slice(4)));
-      const [la, lb] = [summarizeLatencies(a.latenciesMs), summarizeLatencies(b.latenciesMs)];
+      const passes = { sql: [] as ConcurrentPass<unknown>[], http: [] as ConcurrentPass<unknown>[], graphql: [] as ConcurrentPass<unknown>[] };
+      for (let repeat = 0; repeat < repeats; repeat++) {
+        const order = repeat % 2 === 0 ? (['sql', 'http', 'graphql'] as const) : (['graphql', 'http', 'sql'] as const);
+        for (const name of order) passes[name].push(await paths[name](clients, variables));
+      }
+      const found = ((passes.graphql[0] as ConcurrentPass<unknown>).results as SearchData[])
+        .slice(0, RECALL_QUERIES)
+        .map((r) => r.search.hits.map((h) => h.document.externalId.slice(4)));
+      const [a, h, b] = [pooled(passes.sql), pooled(passes.http), pooled(passes.graphql)];
       const row = {
         vectors: size,
         clients,
-        sql_p50_ms: round(la.p50, 3),
-        sql_p99_ms: round(la.p99, 3),
-        sql_qps: round(queryCount / a.seconds, 1),
-        graphql_p50_ms: round(lb.p50, 3),
-        graphql_p99_ms: round(lb.p99, 3),
-        graphql_qps: round(queryCount / b.seconds, 1),
-        p50_ratio: round(lb.p50 / la.p50, 3),
-        throughput_ratio: round(a.seconds / b.seconds, 3),
+        sql_p50_ms: round(a.p50, 3),
+        sql_p99_ms: round(a.p99, 3),
+        sql_qps: round(a.qps, 1),
+        http_p50_ms: round(h.p50, 3),
+        http_qps: round(h.qps, 1),
+        graphql_p50_ms: round(b.p50, 3),
+        graphql_p99_ms: round(b.p99, 3),
+        graphql_qps: round(b.qps, 1),
+        p50_ratio: round(b.p50 / a.p50, 3),
+        throughput_ratio: round(b.qps / a.qps, 3),
+        p50_ratio_vs_http: round(b.p50 / h.p50, 3),
+        throughput_ratio_vs_http: round(b.qps / h.qps, 3),
         recall_at_10: round(recallAtK(found, truth, K), 4),
       };
       rows.push(row);
       log(JSON.stringify(row));
     }
-    client.close();
-    levers.push({ vectors: size, ...(await leverStudy(tenant, queries, truth)) });
-    log(JSON.stringify(levers.at(-1)));
+    await graphqlLoad.close();
+    await bareLoad.close();
+    await bare.close();
+    // The halfvec index build takes minutes at 100,000 vectors on the embedded engine: levers are
+    // measured at the first size unless BENCH_LEVERS=all.
+    if (size === sizes[0] || process.env.BENCH_LEVERS === 'all') {
+      levers.push({ vectors: size, ...(await leverStudy(tenant, queries, truth)) });
+      log(JSON.stringify(levers.at(-1)));
+    }
   }
   const columns = Object.keys(rows[0] ?? {});
   console.log(columns.join('\t'));
@@ -125,6 +163,14 @@ try {
   for (const slug of tenants) await cleanupStep('deleteTenant', () => deleteTenant(app.deps, slug));
   await cleanupStep('HTTP server close', () => server.close());
   await cleanupStep('app.close', () => app.close());
+  if (temporaryDataDir) await cleanupStep('remove data directory', () => rm(temporaryDataDir, { recursive: true, force: true }));
+}
+
+/** Latency percentiles over every repeat of a pass, and queries per second over their total time. */
+function pooled(passes: ConcurrentPass<unknown>[]) {
+  const { p50, p99 } = summarizeLatencies(passes.flatMap((pass) => pass.latenciesMs));
+  const seconds = passes.reduce((sum, pass) => sum + pass.seconds, 0);
+  return { p50, p99, qps: (queryCount * passes.length) / seconds };
 }
 
 /** Loads through the document service (as the API does) with the index dropped, then builds it. */
@@ -148,12 +194,9 @@ async function load(tenant: Tenant, corpus: number[][]) {
  * binary form the server sends, and an HNSW index over half-precision casts against the full one.
  */
 async function leverStudy(tenant: Tenant, queries: number[][], truth: string[][]) {
-  const scope = shardOf(tenant);
-  const search = (vector: string | Buffer) =>
-    withTransaction(app.deps.db, async (trx) => {
-      await setSearchSettings(trx, { efSearch: tenant.efSearch, iterativeScan: false }, { citus: app.deps.citus });
-      return searchDocuments(trx, scope, { vector, limit: K, metric: app.deps.metric });
-    });
+  const settings = vectorSearchSettings(tenant.efSearch, false);
+  const search = async (vector: string | Buffer) =>
+    (await queryInTenantScope(app.deps.db, tenant, (scope) => searchQuery(app.deps.db, scope, { vector, limit: K, metric: app.deps.metric }), settings)).rows;
   const text = await runConcurrentPass(queries, 1, (q) => search(toVectorText(q)));
   const binary = await runConcurrentPass(queries, 1, (q) => search(toVectorParameter(q)));
   const fullBytes = await indexBytes(app.deps.db, hnswIndexName(tenant.id));

@@ -1,0 +1,34 @@
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { ConcurrentPass } from './concurrent-pass.js';
+
+export type HttpLoadClient = {
+  /**
+   * Sends the operation once per variables object, `clients` at a time, from the load thread;
+   * the first `keep` responses' data come back as results (the rest are timed only).
+   */
+  pass<T>(query: string, variables: readonly Record<string, unknown>[], clients: number, keep: number): Promise<ConcurrentPass<T>>;
+  close(): Promise<void>;
+};
+
+/**
+ * A GraphQL-over-HTTP load generator in a worker thread (http-load.worker.mjs): its HTTP and
+ * JSON work runs beside the server's event loop instead of on it, as a real client's would.
+ * The JSON request bodies are built in that thread too; only each pass's inputs and figures cross.
+ */
+export function startHttpLoadClient(url: string, headers: Record<string, string>, maxSockets: number): HttpLoadClient {
+  const worker = new Worker(new URL('./http-load.worker.mjs', import.meta.url), { workerData: { url, headers, maxSockets } });
+  return {
+    async pass<T>(query: string, variables: readonly Record<string, unknown>[], clients: number, keep: number) {
+      const reply = once(worker, 'message');
+      worker.postMessage({ query, variables, clients, keep });
+      const [answer] = (await reply) as [ConcurrentPass<T> & { error?: string }];
+      if (answer.error) throw new Error(answer.error);
+      return answer;
+    },
+    async close() {
+      worker.postMessage('close');
+      await once(worker, 'exit');
+    },
+  };
+}
