@@ -15,13 +15,26 @@ export function externalEngine(url: string, poolSize: number): Engine {
 }
 
 /**
+ * PostgreSQL settings of the embedded engine (its postgresql.conf, which PGlite rewrites at every
+ * start; compiled-in defaults otherwise). PGlite's memory is a 2 GB WebAssembly heap, of which
+ * these take at most about half. Measured with one tenant of 100,000 vectors of 512 dimensions
+ * (its table and HNSW index are about 480 MB; bench/search.ts and a probe of the same search):
+ * - shared_buffers 128MB (the default) holds a quarter of it: searches read pages through
+ *   PGlite's file system, p50 11.9 ms; with 512MB, 4.7 ms. Buffers are used only as pages are
+ *   read: a small database stays small.
+ * - maintenance_work_mem 64MB (the default) cannot hold the index's graph while it is built, and
+ *   pgvector's on-disk build took 590 s; with 512MB, 106 s. Only index builds and VACUUM use it.
+ */
+const EMBEDDED_SETTINGS = ['shared_buffers = 512MB', 'maintenance_work_mem = 512MB'];
+
+/**
  * Starts PGlite (PostgreSQL in WASM, with pgvector) in a worker thread and serves it on a loopback
  * port, so the application talks to it through the same pg Pool and Kysely code as to an external
  * server. dataDir is a directory path, or `memory://` for a throwaway database.
  */
 export async function startEmbeddedEngine(options: { dataDir: string; port: number }): Promise<Engine> {
   const worker = new Worker(new URL('./embedded-engine.worker.mjs', import.meta.url), {
-    workerData: { dataDir: options.dataDir, listenPort: options.port },
+    workerData: { dataDir: options.dataDir, listenPort: options.port, settings: EMBEDDED_SETTINGS },
   });
   const [started] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([error]) => { throw error; })])) as [
     { ready: boolean; conn?: string; error?: string },
