@@ -19,7 +19,6 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { upsertDocuments } from '../src/documents/document.service.js';
 import { createEmbeddingLoaders } from '../src/embeddings/embedding-loaders.js';
 import type { SourceItem } from '../src/ingest/document-records.js';
@@ -30,6 +29,7 @@ import { createTenant, deleteTenant } from '../src/tenants/tenant.service.js';
 import { cleanupStep } from './lib/cleanup-step.js';
 import { startRssSampler } from './lib/rss-sampler.js';
 import { round } from './lib/search-metrics.js';
+import { benchConfig, countFromEnv } from './lib/bench-config.js';
 
 const BATCH_SIZE = 256;
 const VECTOR_BATCH_SIZE = 1000;
@@ -44,14 +44,6 @@ function corpusFile(): string {
       ? new URL('../../shared/data/scifact/', import.meta.url)
       : pathToFileURL(fromEnv.endsWith('/') ? fromEnv : `${fromEnv}/`);
   return fileURLToPath(new URL('corpus.jsonl', dir));
-}
-
-function countFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
 }
 
 function placementFromEnv(): Placement {
@@ -96,14 +88,7 @@ for await (const item of take((await openDocumentSource(file, 'jsonl')).items, l
 }
 log(`corpus ${file}: ${records} records, ${texts.length} documents with content`);
 
-const config = loadConfig({
-  ...process.env,
-  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  DATA_DIR: process.env.DATA_DIR ?? 'memory://',
-  SEED_DEMO: 'false',
-  PROMOTION_THRESHOLD: '0',
-  MAX_BATCH_SIZE: String(VECTOR_BATCH_SIZE),
-});
+const config = benchConfig({ PROMOTION_THRESHOLD: '0', MAX_BATCH_SIZE: String(VECTOR_BATCH_SIZE) });
 const rss = startRssSampler();
 const app = await startApp(config, { log });
 const tenants: string[] = [];

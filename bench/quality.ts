@@ -15,7 +15,6 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { startApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import type { DocumentInput } from '../src/documents/document.js';
 import { upsertDocuments } from '../src/documents/document.service.js';
 import { createEmbeddingLoaders } from '../src/embeddings/embedding-loaders.js';
@@ -30,6 +29,7 @@ import { detectSearchSupport, type ModeOutcome, runTextSearchPass, SEARCH_MODES,
 import { cleanupStep } from './lib/cleanup-step.js';
 import { startUniversalSentenceEncoder } from '../src/embeddings/universal-sentence-encoder.provider.js';
 import { withEmbeddingCache } from './lib/embedding-cache.js';
+import { benchConfig } from './lib/bench-config.js';
 
 const BM25_PUBLISHED_NDCG_AT_10 = 0.665; // BEIR paper (Thakur et al., 2021), SciFact test split
 const K = 100;
@@ -91,17 +91,7 @@ log(`dataset ${dataDir.pathname}: ${dataset.corpus.length} documents, ${testQuer
 if (skipped.length > 0) log(`skipped ${skipped.length} documents with empty or unstorable content (first: ${skipped[0]})`);
 if (inputs.length < dataset.corpus.length) log(`WARNING: loading ${inputs.length} of ${dataset.corpus.length} documents: figures are not comparable`);
 
-const config = loadConfig({
-  ...process.env,
-  // One JSON log line per request would drown the figures.
-  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  // A benchmark is one tenant sending as fast as it can: the per-tenant rate limit would measure itself.
-  RATE_LIMIT_PER_SECOND: '0',
-  DATA_DIR: process.env.DATA_DIR ?? 'memory://',
-  SEED_DEMO: 'false',
-  PROMOTION_THRESHOLD: '0',
-  MAX_BATCH_SIZE: '1000',
-});
+const config = benchConfig({ PROMOTION_THRESHOLD: '0', MAX_BATCH_SIZE: '1000' });
 // BENCH_EMBEDDING_CACHE=<file>: keep the model's vectors between runs (embedding dominates a run).
 const cacheFile = process.env.BENCH_EMBEDDING_CACHE;
 const cache = cacheFile ? await withEmbeddingCache(await startUniversalSentenceEncoder(), cacheFile) : undefined;

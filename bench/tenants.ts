@@ -18,7 +18,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { startApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { upsertDocuments } from '../src/documents/document.service.js';
 import { createEmbeddingLoaders } from '../src/embeddings/embedding-loaders.js';
 import { explain } from '../src/search/search.service.js';
@@ -44,6 +43,7 @@ import {
 import { type TenantQuery, runTenantSearchPass } from './lib/tenant-search-pass.js';
 import { type TenantsSummary, formatTenantsReport } from './lib/tenants-report.js';
 import { cleanupStep } from './lib/cleanup-step.js';
+import { benchConfig, countFromEnv } from './lib/bench-config.js';
 
 const K = 10;
 const BASELINE_SHARED_TENANTS = 10;
@@ -52,14 +52,6 @@ const WARMUP_QUERIES = 30;
 const PROMOTE_QUERIES = 100;
 // Query streams of a tenant's mixture (tenantCorpus allows 0-4): measured, warm-up, EXPLAIN.
 const STREAM = { measured: 0, warmup: 1, planning: 2 } as const;
-
-function countFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const sizes = {
@@ -72,17 +64,8 @@ const sizes = {
   planningRuns: countFromEnv('BENCH_PLANNING_RUNS', 50),
 };
 
-const config = loadConfig({
-  ...process.env,
-  // One JSON log line per request would drown the figures.
-  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  // A benchmark is one tenant sending as fast as it can: the per-tenant rate limit would measure itself.
-  RATE_LIMIT_PER_SECOND: '0',
-  DATA_DIR: process.env.DATA_DIR ?? 'memory://',
-  SEED_DEMO: 'false',
-  // Automatic promotion off: the benchmark decides every tenant's placement.
-  PROMOTION_THRESHOLD: '0',
-});
+// Automatic promotion off: the benchmark decides every tenant's placement.
+const config = benchConfig({ PROMOTION_THRESHOLD: '0' });
 const rss = startRssSampler();
 const app = await startApp(config, { log });
 const benchStarted = performance.now();

@@ -11,7 +11,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { startApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { explain } from '../src/search/search.service.js';
 import { hnswIndexName, type Tenant } from '../src/tenants/tenant.js';
 import { buildSearchIndex, dropSearchIndex, findTenantBySlug } from '../src/tenants/tenant.service.js';
@@ -24,6 +23,7 @@ import { recallAtK, round, summarizeLatencies } from './lib/search-metrics.js';
 import { runSearchPass } from './lib/search-pass.js';
 import { createMixture } from './lib/synthetic-embeddings.js';
 import { cleanupStep } from './lib/cleanup-step.js';
+import { benchConfig, countFromEnv } from './lib/bench-config.js';
 
 const K = 10;
 const BATCH_SIZE = 500;
@@ -31,25 +31,12 @@ const WARMUP_QUERIES = 20;
 const SEEDS = { centres: 1, corpus: 2, queries: 3, warmup: 4 } as const;
 const MIXTURE = { clusters: 100, spread: 0.8 } as const;
 
-function countFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const vectorCount = countFromEnv('BENCH_VECTORS', 10_000);
 const queryCount = countFromEnv('BENCH_QUERIES', 200);
 const efSearch = process.env.BENCH_EF_SEARCH ? countFromEnv('BENCH_EF_SEARCH', 0) : undefined;
 
-const config = loadConfig({
-  ...process.env,
-  // One JSON log line per request would drown the figures.
-  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  // A benchmark is one tenant sending as fast as it can: the per-tenant rate limit would measure itself.
-  RATE_LIMIT_PER_SECOND: '0', DATA_DIR: process.env.DATA_DIR ?? 'memory://', SEED_DEMO: 'false' });
+const config = benchConfig();
 const app = await startApp(config, { log });
 const slug = `bench-${Date.now()}`;
 let server: LoopbackServer | undefined;
