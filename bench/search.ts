@@ -62,7 +62,7 @@ const rss = startRssSampler();
 // The embedded engine as a server runs it: persisted to a data directory (a fresh temporary one,
 // removed at the end, unless DATA_DIR names one). In memory, PGlite's file system copies growing
 // files as they grow: bulk loads measured 3,300-3,900 rows/s there against 4,800 on disk.
-const temporaryDataDir = process.env.DATA_DIR ? undefined : await mkdtemp(join(tmpdir(), 'narwhal-bench-search-'));
+const temporaryDataDir = process.env.DATA_DIR || process.env.DATABASE_URL ? undefined : await mkdtemp(join(tmpdir(), 'narwhal-bench-search-'));
 const config = benchConfig({ PROMOTION_THRESHOLD: '0', ...(temporaryDataDir ? { DATA_DIR: temporaryDataDir } : {}) });
 const app = await startApp(config, { log, embedder: vectorOnlyEmbedder(DIMENSIONS) });
 const server: LoopbackServer = await listenOnLoopback(app.yoga, '/graphql');
@@ -142,8 +142,9 @@ try {
     await bareLoad.close();
     await bare.close();
     // The halfvec index build takes minutes at 100,000 vectors on the embedded engine: levers are
-    // measured at the first size unless BENCH_LEVERS=all.
-    if (size === sizes[0] || process.env.BENCH_LEVERS === 'all') {
+    // measured at the first size, at every size with BENCH_LEVERS=all, never with BENCH_LEVERS=none.
+    const levered = process.env.BENCH_LEVERS === 'all' || (process.env.BENCH_LEVERS !== 'none' && size === sizes[0]);
+    if (levered) {
       levers.push({ vectors: size, ...(await leverStudy(tenant, queries, truth)) });
       log(JSON.stringify(levers.at(-1)));
     }

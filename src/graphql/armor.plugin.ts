@@ -57,9 +57,11 @@ export function useQueryLimits(limits: RequestLimits, options: { hideFieldSugges
 function useCostLimit(maxCost: number, tooComplex: (limit: Limit, max: number, error: GraphQLError) => GraphQLError): Plugin {
   const verdicts = new WeakMap<DocumentNode, Map<string, GraphQLError | null>>();
   const costVerdict = (schema: GraphQLSchema, document: DocumentNode, variables: Readonly<Record<string, unknown>>) => {
-    const counts = countVariables(document).map((name) => variables[name] ?? null);
+    // A count left out takes the variable's default, unlike an explicit null: they key apart.
+    const counts = countVariables(document).map((name) => (name in variables ? variables[name] : 'default'));
     // Only integers make a key: anything else fails variable coercion anyway, and is not kept.
-    const key = counts.every((count) => count === null || Number.isSafeInteger(count)) ? counts.join(',') : undefined;
+    const keyable = counts.every((count) => count === 'default' || count === null || Number.isSafeInteger(count));
+    const key = keyable ? counts.map(String).join(',') : undefined;
     let known = verdicts.get(document);
     const cached = key === undefined ? undefined : known?.get(key);
     if (cached !== undefined) return cached;

@@ -102,6 +102,9 @@ describe('operations refused before any database or embedder work', () => {
     expect(small.errors).toBeUndefined();
     await expectRefused(withVariables, { n: 1000 }, { code: 'QUERY_TOO_COMPLEX', limit: 'cost' }, tooCostly);
     expect((await t.as(slug)(withVariables, { n: 2 })).errors).toBeUndefined();
+    // An explicit null is not the default: passing it first must not let the default through.
+    expect((await t.as(slug)(withDefault, { n: null })).errors).toBeUndefined();
+    await expectRefused(withDefault, {}, { code: 'QUERY_TOO_COMPLEX', limit: 'cost' }, tooCostly);
   });
 
   it('a 100,000-number vector, as a variable or written out', async () => {
