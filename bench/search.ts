@@ -125,6 +125,7 @@ try {
         sql_p99_ms: round(a.p99, 3),
         sql_qps: round(a.qps, 1),
         http_p50_ms: round(h.p50, 3),
+        http_p99_ms: round(h.p99, 3),
         http_qps: round(h.qps, 1),
         graphql_p50_ms: round(b.p50, 3),
         graphql_p99_ms: round(b.p99, 3),
