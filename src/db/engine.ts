@@ -20,8 +20,9 @@ export function externalEngine(url: string, poolSize: number): Engine {
  * these take at most about half. Measured with one tenant of 100,000 vectors of 512 dimensions
  * (its table and HNSW index are about 480 MB; bench/search.ts and a probe of the same search):
  * - shared_buffers 128MB (the default) holds a quarter of it: searches read pages through
- *   PGlite's file system, p50 11.9 ms; with 512MB, 4.7 ms. Buffers are used only as pages are
- *   read: a small database stays small.
+ *   PGlite's file system, p50 11.9 ms; with 512MB, 4.4-4.7 ms. Resident memory grows only as pages
+ *   are read, but setting the pool up costs at start: an in-memory engine started in 5.3-5.7 s
+ *   against 3.7-4.1 s with the default (256MB: 4.0-4.6 s).
  * - maintenance_work_mem 64MB (the default) cannot hold the index's graph while it is built, and
  *   pgvector's on-disk build took 590 s; with 512MB, 106 s. Only index builds and VACUUM use it.
  */
