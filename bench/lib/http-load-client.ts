@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { ConcurrentPass } from './concurrent-pass.js';
+import type { PassRequest } from './http-load.thread.js';
 
 export type HttpLoadClient = {
   /**
@@ -12,16 +13,17 @@ export type HttpLoadClient = {
 };
 
 /**
- * A GraphQL-over-HTTP load generator in a worker thread (http-load.worker.mjs): its HTTP and
- * JSON work runs beside the server's event loop instead of on it, as a real client's would.
- * The JSON request bodies are built in that thread too; only each pass's inputs and figures cross.
+ * A GraphQL-over-HTTP load generator in a worker thread (http-load.thread.ts): its HTTP and JSON
+ * work runs beside the server's event loop instead of on it, as a real client's would. The JSON
+ * request bodies are built in that thread too; only each pass's inputs and figures cross.
  */
 export function startHttpLoadClient(url: string, headers: Record<string, string>, maxSockets: number): HttpLoadClient {
-  const worker = new Worker(new URL('./http-load.worker.mjs', import.meta.url), { workerData: { url, headers, maxSockets } });
+  const entry = new URL('./http-load.thread.ts', import.meta.url).href;
+  const worker = new Worker(new URL('./typescript-worker.mjs', import.meta.url), { workerData: { entry, url, headers, maxSockets } });
   return {
     async pass<T>(query: string, variables: readonly Record<string, unknown>[], clients: number, keep: number) {
       const reply = once(worker, 'message');
-      worker.postMessage({ query, variables, clients, keep });
+      worker.postMessage({ query, variables, clients, keep } satisfies PassRequest);
       const [answer] = (await reply) as [ConcurrentPass<T> & { error?: string }];
       if (answer.error) throw new Error(answer.error);
       return answer;
