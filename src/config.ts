@@ -110,7 +110,6 @@ export type RequestLimits = {
   maxRequestBytes: number;
 };
 
-
 /** Parses the environment once, reporting every invalid variable together. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
@@ -159,7 +158,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxDocumentsPerTenant: e.MAX_DOCUMENTS_PER_TENANT,
   };
 }
-
 
 type AuthEnvironment = {
   NODE_ENV: string;

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { booleanFlag, integer } from '../environment-values.js';
 import type { OpenAiCompatibleProviderOptions } from './openai-compatible.options.js';
 
-
 /** The embedding settings of the environment (src/config.ts parses them with the rest). */
 export const embeddingEnvironment = {
   EMBEDDING_PROVIDER: z.enum(['universal-sentence-encoder', 'openai']).default('universal-sentence-encoder'),
