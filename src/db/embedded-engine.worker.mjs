@@ -39,9 +39,8 @@ try {
 
 /**
  * pglite-socket (0.2.17, pinned) answers a chunk of protocol messages one message at a time and
- * writes each answer to the socket on its own: a pipelined search's ten answers (parse, bind,
- * rows, complete... ready) were ten socket writes here and as many reads in the server, most of
- * the engine thread's time outside PostgreSQL. Corked from a chunk's first answer until the
+ * writes each answer to the socket on its own: a pipelined scope + search reached the server in
+ * eight reads (measured; test/db/embedded-engine.test.ts), each a socket write here. Corked from a chunk's first answer until the
  * answers of the whole chunk are written (its messages are processed in one promise chain, which
  * ends before setImmediate's callback runs), they leave in one write. Only the batching changes:
  * bytes and order are the same. The socket is wrapped where the server receives it.

@@ -23,10 +23,7 @@ export async function withTenantScope<T>(
 ): Promise<T> {
   return withTransaction(db, async (trx) => {
     // The statement timeout comes first: waiting for the lock counts too.
-    const row = await openTenantScope(trx, tenantId, { ...requestStatementTimeoutSetting(db), ...settings });
-    if (!row) throw new AppError('TENANT_NOT_FOUND', 'The tenant no longer exists');
-    const tenant = toTenant(row);
-    assertActive(tenant);
+    const tenant = activeTenant(await openTenantScope(trx, tenantId, { ...requestStatementTimeoutSetting(db), ...settings }));
     return fn(trx, shardOf(tenant), tenant);
   });
 }
@@ -50,10 +47,7 @@ export async function queryInTenantScope<R>(
   let assumed = known;
   for (;;) {
     const [scopeRows, rows] = await executePipelined(db, [scopeStatement, build(shardOf(assumed), assumed).compile()]);
-    const row = scopeRows?.[0] as TenantRow | undefined;
-    if (!row) throw new AppError('TENANT_NOT_FOUND', 'The tenant no longer exists');
-    const tenant = toTenant(row);
-    assertActive(tenant);
+    const tenant = activeTenant(scopeRows?.[0] as TenantRow | undefined);
     if (tenant.placement === assumed.placement) return { rows: rows as R[], tenant };
     assumed = tenant;
   }
@@ -71,6 +65,14 @@ export async function withTenantExclusive<T>(db: Db, tenantId: TenantId, fn: (tr
     if (tenant.state === 'DELETED') throw new AppError('TENANT_NOT_FOUND', `Tenant "${tenant.slug}" was deleted`);
     return fn(trx, tenant);
   });
+}
+
+/** The tenant of a row just read, if it is still there and active; TENANT_NOT_FOUND or TENANT_INACTIVE otherwise. */
+export function activeTenant(row: TenantRow | undefined): Tenant {
+  if (!row) throw new AppError('TENANT_NOT_FOUND', 'The tenant no longer exists');
+  const tenant = toTenant(row);
+  assertActive(tenant);
+  return tenant;
 }
 
 export function assertActive(tenant: Tenant): void {

@@ -5,7 +5,7 @@ import { HNSW_OPERATOR_CLASS } from '../search/distance.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as partitions from './partition.repository.js';
 import * as tenants from './tenant.repository.js';
-import { assertActive, toTenant, withTenantExclusive } from './tenant-scope.js';
+import { activeTenant, toTenant, withTenantExclusive } from './tenant-scope.js';
 import {
   HNSW_LIMITS,
   hnswIndexName,
@@ -74,11 +74,7 @@ export async function findTenantBySlug(deps: Pick<ServiceDeps, 'db'>, slug: stri
 
 /** The tenant as stored now; TENANT_NOT_FOUND once deleted, TENANT_INACTIVE while inactive. */
 export async function requireTenantById(deps: Pick<ServiceDeps, 'db'>, tenantId: TenantId): Promise<Tenant> {
-  const row = await tenants.findTenantById(deps.db, tenantId);
-  if (!row) throw new AppError('TENANT_NOT_FOUND', 'The tenant no longer exists');
-  const tenant = toTenant(row);
-  assertActive(tenant);
-  return tenant;
+  return activeTenant(await tenants.findTenantById(deps.db, tenantId));
 }
 
 export async function requireTenantBySlug(deps: Pick<ServiceDeps, 'db'>, slug: string): Promise<Tenant> {
