@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { RequestListener, ServerResponse } from 'node:http';
 
 type Hit = { distance: number; document: { id: string; externalId: string } };
 
@@ -13,15 +13,16 @@ export function bareSearchHandler(search: (vector: number[]) => Promise<Hit[]>):
     request.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables: { v: number[] } };
       search(body.variables.v).then(
-        (hits) => {
-          response.writeHead(200, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ data: { search: { hits } } }));
-        },
-        (error: unknown) => {
-          response.writeHead(500, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ errors: [{ message: String(error) }] }));
-        },
+        (hits) => reply(response, 200, { data: { search: { hits } } }),
+        (error: unknown) => reply(response, 500, { errors: [{ message: String(error) }] }),
       );
     });
   };
+}
+
+/** A JSON answer with its length, as yoga sends one (not chunked). */
+function reply(response: ServerResponse, status: number, body: unknown) {
+  const bytes = Buffer.from(JSON.stringify(body));
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': bytes.length });
+  response.end(bytes);
 }

@@ -1,32 +1,42 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runConcurrentPass } from './concurrent-pass.js';
-import { createOutcomeClient } from './outcome-client.js';
+import { createLeanHttpClient } from './lean-http-client.js';
 
 /** What http-load-client.ts asks of this thread: one pass, or to close. */
 export type PassRequest = { query: string; variables: readonly Record<string, unknown>[]; clients: number; keep: number };
 
+type Body = { data?: unknown; errors?: { message?: string; extensions?: { code?: string } }[] };
+
 // The load generator's thread (see http-load-client.ts): keep-alive GraphQL over HTTP, timed per
-// request; any answer but a full one fails the pass.
+// request; any answer but a full one fails the pass. Requests are serialized before the pass
+// starts, as wrk and autocannon prepare theirs: the timing is the server's answer, not the
+// client's JSON.stringify.
 if (!parentPort) throw new Error('http-load.thread must run in a worker thread');
 const port = parentPort;
 const { url, headers, maxSockets } = workerData as { url: string; headers: Record<string, string>; maxSockets: number };
-const client = createOutcomeClient(url, { maxSockets, baseHeaders: headers });
 
 port.on('message', async (message: PassRequest | 'close') => {
   if (message === 'close') {
-    client.close();
     port.close();
     return;
   }
+  const client = await createLeanHttpClient(url, maxSockets, headers);
   try {
     const { query, variables, clients, keep } = message;
-    const pass = await runConcurrentPass(variables, clients, async (variablesOfOne) => {
-      const outcome = await client.send(query, variablesOfOne);
-      if (!outcome.ok) throw new Error(`GraphQL request failed: ${outcome.codes.join(', ')} ${outcome.message ?? ''}`);
-      return outcome.data;
+    const requests = variables.map((v) => client.prepare(JSON.stringify({ query, variables: v })));
+    const pass = await runConcurrentPass(requests, clients, async (request) => {
+      const { status, body } = await client.send(request);
+      const parsed = JSON.parse(body) as Body;
+      if (status !== 200 || parsed.errors || parsed.data == null) {
+        const codes = parsed.errors?.map((error) => error.extensions?.code ?? 'NO_CODE') ?? [`HTTP_${status}`];
+        throw new Error(`GraphQL request failed: ${codes.join(', ')} ${parsed.errors?.[0]?.message ?? ''}`);
+      }
+      return parsed.data;
     });
     port.postMessage({ latenciesMs: pass.latenciesMs, seconds: pass.seconds, results: pass.results.slice(0, keep) });
   } catch (error) {
     port.postMessage({ error: error instanceof Error ? error.message : String(error) });
+  } finally {
+    client.close();
   }
 });
