@@ -21,6 +21,7 @@ export function createDatabase(
 ): Db {
   const pool = new pg.Pool({
     connectionString: engine.url,
+    ...(engine.stream ? { stream: engine.stream } : {}),
     max: Math.min(poolSize, engine.maxPoolSize),
     application_name: 'narwhal',
     // While the database is down a request fails in seconds (DATABASE_UNAVAILABLE), not never.

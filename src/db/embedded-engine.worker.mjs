@@ -1,73 +1,97 @@
 // @ts-check
-// Runs the embedded PostgreSQL (PGlite, WASM) and its socket server in a worker thread, so a
-// long statement (an index build, a bulk insert) never stalls the event loop that serves HTTP,
-// and query execution overlaps GraphQL work on another core. Plain JavaScript so it starts the
-// same under node, tsx and vitest.
+// Runs the embedded PostgreSQL (PGlite, WASM) in a worker thread, so a long statement (an index
+// build, a bulk insert) never stalls the event loop that serves HTTP, and query execution overlaps
+// GraphQL work on another core. Clients reach it two ways, one at a time: the server's own pool
+// through a MessagePort (engine-channel.ts), and psql or any DATABASE_URL client through a
+// loopback TCP port. Plain JavaScript so it starts the same under node, tsx and vitest.
+import { createServer } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_textsearch } from '@electric-sql/pglite-pg_textsearch';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { EmbeddedSession, fatal } from './embedded-session.mjs';
 
 if (!parentPort) throw new Error('embedded-engine.worker must run in a worker thread');
-const port = parentPort;
-const { dataDir, listenPort, settings } = /** @type {{ dataDir: string, listenPort: number, settings: string[] }} */ (workerData);
+const control = parentPort;
+const { dataDir, listenPort, settings, channel } = /**
+  @type {{ dataDir: string, listenPort: number, settings: string[], channel: import('node:worker_threads').MessagePort }} */ (workerData);
 
 try {
   // pg_textsearch gives keyword search true BM25 ranking (migration 0008 creates its index).
   const db = await PGlite.create(dataDir, { extensions: { vector, pg_textsearch }, postgresqlconf: settings });
-  // PGlite executes one statement at a time for a single session. The socket server multiplexes
-  // connections onto that session; with more than one, a connection that queried while another
-  // held a transaction was seen to hang, so the engine takes exactly one pooled connection.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: listenPort, maxConnections: 1 });
-  coalesceAnswers(server);
-  await server.start();
-  port.on('message', async (/** @type {string} */ message) => {
-    if (message !== 'close') return;
-    try {
-      await server.stop();
-      await db.close();
-      port.postMessage({ closed: true });
-    } catch (error) {
-      port.postMessage({ closed: false, error: error instanceof Error ? error.message : String(error) });
+
+  // PGlite is one backend session: two clients would run their statements inside each other's
+  // transactions. So one client at a time; another is refused as a full server refuses one.
+  /** @type {{ session: EmbeddedSession, hangUp: () => void } | undefined} */
+  let active;
+  /** @param {import('./embedded-session.mjs').Transport} transport @param {() => void} hangUp */
+  const open = (transport, hangUp) => {
+    if (active) return undefined;
+    const session = new EmbeddedSession(db, transport, () => {
+      if (active?.session === session) active = undefined;
+    });
+    active = { session, hangUp };
+    return session;
+  };
+  const busy = () => fatal('53300', 'the embedded engine serves one connection at a time, and one is open');
+
+  /** @type {Set<import('node:net').Socket>} */
+  const sockets = new Set();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.setNoDelay(true);
+    socket.on('error', () => {}); // 'close' follows, and ends the session
+    const session = open({ send: (bytes) => socket.write(bytes), end: () => socket.end() }, () => socket.destroy());
+    if (!session) return socket.end(busy());
+    socket.on('data', (chunk) => session.receive(chunk));
+    socket.on('close', () => void session.close());
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listenPort, '127.0.0.1', () => resolve(undefined));
+  });
+
+  /** @type {Map<number, EmbeddedSession>} */
+  const channelSessions = new Map();
+  channel.on('message', (/** @type {{ id: number, open?: true, data?: Uint8Array, close?: true }} */ message) => {
+    const { id } = message;
+    // Answers are fresh copies (embedded-session.mjs), so their memory moves instead of being copied again.
+    const send = (/** @type {Uint8Array} */ bytes) => channel.postMessage({ id, data: bytes }, [bytes.buffer]);
+    const end = () => channel.postMessage({ id, end: true });
+    if (message.open) {
+      const session = open({ send, end }, end);
+      if (!session) return send(busy()), end();
+      channelSessions.set(id, session);
+    } else if (message.data) {
+      channelSessions.get(id)?.receive(message.data);
+    } else if (message.close) {
+      const session = channelSessions.get(id);
+      channelSessions.delete(id);
+      void session?.close();
     }
   });
-  port.postMessage({ ready: true, conn: server.getServerConn() });
-} catch (error) {
-  port.postMessage({ ready: false, error: error instanceof Error ? error.stack ?? error.message : String(error) });
-}
 
-/**
- * pglite-socket (0.2.17, pinned) answers a chunk of protocol messages one message at a time and
- * writes each answer to the socket on its own: a pipelined scope + search reached the server in
- * eight reads (measured; test/db/embedded-engine.test.ts), each a socket write here. Corked from a chunk's first answer until the
- * answers of the whole chunk are written (its messages are processed in one promise chain, which
- * ends before setImmediate's callback runs), they leave in one write. Only the batching changes:
- * bytes and order are the same. The socket is wrapped where the server receives it.
- * @param {PGLiteSocketServer} server
- */
-function coalesceAnswers(server) {
-  const internals = /** @type {{ handleConnection(socket: import('node:net').Socket): Promise<void> }} */ (
-    /** @type {unknown} */ (server)
-  );
-  if (typeof internals.handleConnection !== 'function') throw new Error('pglite-socket changed: handleConnection is gone');
-  const handleConnection = internals.handleConnection.bind(server);
-  internals.handleConnection = (socket) => {
-    const write = socket.write.bind(socket);
-    let corked = false;
-    socket.write = /** @type {typeof socket.write} */ (
-      (/** @type {Parameters<typeof socket.write>} */ ...args) => {
-        if (!corked) {
-          corked = true;
-          socket.cork();
-          setImmediate(() => {
-            corked = false;
-            socket.uncork();
-          });
-        }
-        return write(...args);
+  control.on('message', async (/** @type {string} */ message) => {
+    if (message !== 'close') return;
+    try {
+      // The open session's statement finishes (and its open transaction rolls back) first.
+      const current = active;
+      if (current) {
+        await current.session.close();
+        current.hangUp();
       }
-    );
-    return handleConnection(socket);
-  };
+      // A refused client may never close its end; the server waits for every socket to close.
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+      await db.close();
+      control.postMessage({ closed: true });
+    } catch (error) {
+      control.postMessage({ closed: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  control.postMessage({ ready: true, conn: `127.0.0.1:${address.port}` });
+} catch (error) {
+  control.postMessage({ ready: false, error: error instanceof Error ? error.stack ?? error.message : String(error) });
 }

@@ -1,10 +1,14 @@
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import type { Duplex } from 'node:stream';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { EngineChannel } from './engine-channel.js';
 
 /** A PostgreSQL the application can reach by URL, whichever engine serves it. */
 export type Engine = {
   kind: 'embedded' | 'external';
   url: string;
+  /** A connection that bypasses the network (pg's `stream` option), where the engine offers one. */
+  stream?: () => Duplex;
   /** How many pooled connections the engine takes without stalling. */
   maxPoolSize: number;
   close(): Promise<void>;
@@ -29,18 +33,23 @@ export function externalEngine(url: string, poolSize: number): Engine {
 const EMBEDDED_SETTINGS = ['shared_buffers = 512MB', 'maintenance_work_mem = 512MB'];
 
 /**
- * Starts PGlite (PostgreSQL in WASM, with pgvector) in a worker thread and serves it on a loopback
- * port, so the application talks to it through the same pg Pool and Kysely code as to an external
- * server. dataDir is a directory path, or `memory://` for a throwaway database.
+ * Starts PGlite (PostgreSQL in WASM, with pgvector) in a worker thread. The application talks to
+ * it through the same pg Pool and Kysely code as to an external server, its bytes carried by a
+ * MessagePort (engine-channel.ts); psql and other clients reach it on a loopback port (url).
+ * dataDir is a directory path, or `memory://` for a throwaway database.
  */
 export async function startEmbeddedEngine(options: { dataDir: string; port: number }): Promise<Engine> {
+  const { port1, port2 } = new MessageChannel();
   const worker = new Worker(new URL('./embedded-engine.worker.mjs', import.meta.url), {
-    workerData: { dataDir: options.dataDir, listenPort: options.port, settings: EMBEDDED_SETTINGS },
+    workerData: { dataDir: options.dataDir, listenPort: options.port, settings: EMBEDDED_SETTINGS, channel: port2 },
+    transferList: [port2],
   });
+  const channel = new EngineChannel(port1);
   const [started] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([error]) => { throw error; })])) as [
     { ready: boolean; conn?: string; error?: string },
   ];
   if (!started.ready) {
+    channel.shutDown();
     await worker.terminate();
     throw new Error(`The embedded PostgreSQL engine did not start: ${started.error}`);
   }
@@ -49,12 +58,14 @@ export async function startEmbeddedEngine(options: { dataDir: string; port: numb
     kind: 'embedded',
     url: `postgres://postgres@${started.conn}/postgres?sslmode=disable`,
     maxPoolSize: 1,
+    stream: channel.stream,
     close() {
       // A clean close checkpoints PGlite's files; the worker ends once it has.
       closing ??= (async () => {
         const closed = once(worker, 'message');
         worker.postMessage('close');
         const [reply] = (await closed) as [{ closed: boolean; error?: string }];
+        channel.shutDown();
         await worker.terminate();
         if (!reply.closed) throw new Error(`The embedded PostgreSQL engine did not close cleanly: ${reply.error}`);
       })();

@@ -24,8 +24,9 @@ export function isUndefinedTable(error: unknown): boolean {
 }
 
 // The server is shutting down or starting (admin_shutdown, crash_shutdown, cannot_connect_now),
-// or the connection itself failed (class 08).
-const SERVER_GONE = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+// has no connection to spare (too_many_connections: the embedded engine's one is held by another
+// client), or the connection itself failed (class 08).
+const SERVER_GONE = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
 const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
 const CONNECTION_MESSAGES = [/connection terminated/i, /timeout exceeded when trying to connect/i, /connection .*ended/i, /not queryable/i];
 

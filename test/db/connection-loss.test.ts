@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/database.js';
-import { startEmbeddedEngine } from '../../src/db/engine.js';
+import { externalEngine, startEmbeddedEngine } from '../../src/db/engine.js';
 import { isDatabaseUnavailable } from '../../src/db/postgres-errors.js';
 
 async function freePort(): Promise<number> {
@@ -21,7 +21,8 @@ describe('a database connection lost while a request holds it', () => {
   it('fails that request as unavailable; the process lives on and the pool reconnects to the database when it is back', async () => {
     const port = await freePort();
     const engine = await startEmbeddedEngine({ dataDir: 'memory://', port });
-    const db = createDatabase(engine, 1);
+    // Reached by URL over TCP, as an external server is: the engine stands in for one restarting.
+    const db = createDatabase(externalEngine(engine.url, 1), 1);
     const lost = db.transaction().execute(async (trx) => {
       await sql`select 1`.execute(trx);
       await engine.close();
