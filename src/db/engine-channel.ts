@@ -27,6 +27,8 @@ export class EngineChannel {
         stream.push(null);
       }
     });
+    // The worker's end closes when its thread ends, however it ends.
+    port.on('close', () => this.shutDown());
   }
 
   /** A new, unconnected connection: pg calls connect() on it. */
@@ -51,6 +53,7 @@ export class EngineChannel {
 
   /** The engine stopped: every open connection fails as a reset socket would. */
   shutDown(): void {
+    if (this.stopped) return;
     this.stopped = true;
     for (const stream of this.streams.values()) {
       stream.destroy(Object.assign(new Error('Connection terminated: the embedded engine stopped'), { code: 'ECONNRESET' }));
