@@ -8,6 +8,17 @@ const GSS_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 const PROTOCOL_3 = 196608;
 const TERMINATE = 0x58; // 'X'
+// Parse of a statement that cannot parse (unnamed, no parameter types), then Sync.
+const ABANDON = (() => {
+  const text = new TextEncoder().encode('\0the client is gone\0\0\0');
+  const bytes = new Uint8Array(5 + text.length + 5);
+  const view = new DataView(bytes.buffer);
+  bytes[0] = 0x50; // 'P'
+  view.setInt32(1, 4 + text.length);
+  bytes.set(text, 5);
+  bytes.set([0x53, 0, 0, 0, 4], 5 + text.length); // 'S'
+  return bytes;
+})();
 
 /**
  * @typedef {import('@electric-sql/pglite').PGlite} PGlite
@@ -39,8 +50,10 @@ export class EmbeddedSession {
     this.work = Promise.resolve();
   }
 
-  /** Bytes from the client, in order; answers go to the transport as they are ready. */
-  /** @param {Uint8Array} chunk */
+  /**
+   * Bytes from the client, in order; answers go to the transport as they are ready.
+   * @param {Uint8Array} chunk
+   */
   receive(chunk) {
     if (this.ended) return;
     this.pending = this.pending.length === 0 ? chunk : concat([this.pending, chunk]);
@@ -66,10 +79,17 @@ export class EmbeddedSession {
     }
   }
 
-  /** A transaction the client left open must not hold the engine's one session for the next. */
+  /**
+   * What the client left behind must not reach the next one. A client gone before its Sync left
+   * either an implicit transaction open (its statements must not commit) or, after an error, the
+   * backend skipping every message until a Sync (the next client's queries hung there): a
+   * statement that fails to parse, then a Sync, aborts the first and ends the second, as a
+   * server's backend ending with its connection would. Then an open transaction block rolls back.
+   */
   async finish() {
     if (this.ended) return;
     this.ended = true;
+    if (this.started) await this.db.runExclusive(() => this.db.execProtocolRawStream(ABANDON, { onRawData: () => {} }));
     if (this.db.isInTransaction()) await this.db.exec('rollback');
     this.onEnd();
   }

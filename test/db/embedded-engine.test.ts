@@ -107,6 +107,50 @@ describe('embedded engine', () => {
     }
   });
 
+  it('serves the next connection normally after one left mid-pipeline, its failed statement never synced', async () => {
+    const socket = connect(Number(new URL(engine.url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    const answers: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => answers.push(chunk));
+    socket.write(startupMessage());
+    await waitFor(() => Buffer.concat(answers).includes(READY_FOR_QUERY_IDLE));
+    // A Parse that fails puts the backend in "skip until Sync"; the client goes before sending one.
+    socket.write(Buffer.concat([parseMessage('selec 1'), FLUSH]));
+    await waitFor(() => Buffer.concat(answers).includes(Buffer.from('42601')));
+    socket.destroy();
+    await once(socket, 'close');
+    const db = createDatabase(engine, 1);
+    try {
+      expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('commits nothing of a pipeline whose client left before its Sync', async () => {
+    const db = createDatabase(engine, 1);
+    await sql`create table unsynced (x int)`.execute(db);
+    await db.destroy();
+    const socket = connect(Number(new URL(engine.url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    const answers: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => answers.push(chunk));
+    socket.write(startupMessage());
+    await waitFor(() => Buffer.concat(answers).includes(READY_FOR_QUERY_IDLE));
+    // Parse, Bind, Execute of an insert, then Flush: it ran, in the implicit transaction a Sync would commit.
+    socket.write(Buffer.concat([parseMessage('insert into unsynced values (1)'), BIND_UNNAMED, EXECUTE_UNNAMED, FLUSH]));
+    await waitFor(() => Buffer.concat(answers).includes(Buffer.from('INSERT 0 1')));
+    socket.destroy();
+    await once(socket, 'close');
+    const after = createDatabase(engine, 1);
+    try {
+      expect((await sql<{ count: string }>`select count(*) from unsynced`.execute(after)).rows).toEqual([{ count: '0' }]);
+      await sql`drop table unsynced`.execute(after);
+    } finally {
+      await after.destroy();
+    }
+  });
+
   it('runs with the buffers and index-build memory a 100,000-vector tenant needs', async () => {
     const db = createDatabase(engine, 1);
     try {
@@ -136,12 +180,24 @@ describe('the embedded engine stopping under the server', () => {
 });
 
 const READY_FOR_QUERY_IDLE = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
+const FLUSH = Buffer.from([0x48, 0, 0, 0, 4]);
+// Bind the unnamed statement to the unnamed portal, no parameters, no result formats; Execute it, no row limit.
+const BIND_UNNAMED = Buffer.from([0x42, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0]);
+const EXECUTE_UNNAMED = Buffer.from([0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0]);
 
 function startupMessage(): Buffer {
   const body = Buffer.from('user\0postgres\0database\0postgres\0\0');
   const header = Buffer.alloc(8);
   header.writeInt32BE(8 + body.length, 0);
   header.writeInt32BE(196608, 4);
+  return Buffer.concat([header, body]);
+}
+
+function parseMessage(text: string): Buffer {
+  const body = Buffer.from(`\0${text}\0\0\0`); // unnamed statement, no parameter types
+  const header = Buffer.alloc(5);
+  header[0] = 0x50; // 'P'
+  header.writeInt32BE(4 + body.length, 1);
   return Buffer.concat([header, body]);
 }
 
