@@ -58,7 +58,10 @@ try {
     const { id } = message;
     // Answers are fresh copies (embedded-session.mjs), so their memory moves instead of being copied again.
     const send = (/** @type {Uint8Array} */ bytes) => channel.postMessage({ id, data: bytes }, [bytes.buffer]);
-    const end = () => channel.postMessage({ id, end: true });
+    const end = () => {
+      channelSessions.delete(id);
+      channel.postMessage({ id, end: true });
+    };
     if (message.open) {
       const session = open({ send, end }, end);
       if (!session) return send(busy()), end();
