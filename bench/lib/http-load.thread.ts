@@ -20,12 +20,14 @@ port.on('message', async (message: PassRequest | 'close') => {
     port.close();
     return;
   }
-  const client = await createLeanHttpClient(url, maxSockets, headers);
+  let client: Awaited<ReturnType<typeof createLeanHttpClient>> | undefined;
   try {
+    client = await createLeanHttpClient(url, maxSockets, headers);
     const { query, variables, clients, keep } = message;
-    const requests = variables.map((v) => client.prepare(JSON.stringify({ query, variables: v })));
+    const lean = client;
+    const requests = variables.map((v) => lean.prepare(JSON.stringify({ query, variables: v })));
     const pass = await runConcurrentPass(requests, clients, async (request) => {
-      const { status, body } = await client.send(request);
+      const { status, body } = await lean.send(request);
       const parsed = JSON.parse(body) as Body;
       if (status !== 200 || parsed.errors || parsed.data == null) {
         const codes = parsed.errors?.map((error) => error.extensions?.code ?? 'NO_CODE') ?? [`HTTP_${status}`];
@@ -37,6 +39,6 @@ port.on('message', async (message: PassRequest | 'close') => {
   } catch (error) {
     port.postMessage({ error: error instanceof Error ? error.message : String(error) });
   } finally {
-    client.close();
+    client?.close();
   }
 });
