@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createDatabase } from '../../src/db/database.js';
+import { type Db, createDatabase } from '../../src/db/database.js';
 import { externalEngine, startEmbeddedEngine } from '../../src/db/engine.js';
 import { isDatabaseUnavailable } from '../../src/db/postgres-errors.js';
 
@@ -23,12 +23,7 @@ describe('a database connection lost while a request holds it', () => {
     const engine = await startEmbeddedEngine({ dataDir: 'memory://', port });
     // Reached by URL over TCP, as an external server is: the engine stands in for one restarting.
     const db = createDatabase(externalEngine(engine.url, 1), 1);
-    const lost = db.transaction().execute(async (trx) => {
-      await sql`select 1`.execute(trx);
-      await engine.close();
-      await sql`select 1`.execute(trx);
-    });
-    const error = await lost.then(() => undefined, (reason: unknown) => reason);
+    const error = await errorOfTransactionCutShort(db, () => engine.close());
     expect(isDatabaseUnavailable(error), String(error)).toBe(true);
 
     const again = await startEmbeddedEngine({ dataDir: 'memory://', port });
@@ -40,4 +35,27 @@ describe('a database connection lost while a request holds it', () => {
       await again.close();
     }
   });
+
+  it("over the embedded engine's channel too: the request fails as unavailable, and so does the next while it is gone", async () => {
+    const engine = await startEmbeddedEngine({ dataDir: 'memory://', port: 0 });
+    const db = createDatabase(engine, 1);
+    try {
+      const error = await errorOfTransactionCutShort(db, () => engine.close());
+      expect(isDatabaseUnavailable(error), String(error)).toBe(true);
+      const next = await sql`select 1`.execute(db).then(() => undefined, (reason: unknown) => reason);
+      expect(isDatabaseUnavailable(next), String(next)).toBe(true);
+    } finally {
+      await db.destroy();
+    }
+  });
 });
+
+/** A transaction whose connection is lost between two statements (stop ends the database): what it fails with. */
+async function errorOfTransactionCutShort(db: Db, stop: () => Promise<void>): Promise<unknown> {
+  const lost = db.transaction().execute(async (trx) => {
+    await sql`select 1`.execute(trx);
+    await stop();
+    await sql`select 1`.execute(trx);
+  });
+  return lost.then(() => undefined, (reason: unknown) => reason);
+}
