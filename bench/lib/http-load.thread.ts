@@ -6,6 +6,7 @@ import { createLeanHttpClient } from './lean-http-client.js';
 export type PassRequest = { query: string; variables: readonly Record<string, unknown>[]; clients: number; keep: number };
 
 type Body = { data?: unknown; errors?: { message?: string; extensions?: { code?: string } }[] };
+type LeanHttpClient = Awaited<ReturnType<typeof createLeanHttpClient>>;
 
 // The load generator's thread (see http-load-client.ts): keep-alive GraphQL over HTTP, timed per
 // request; any answer but a full one fails the pass. Requests are serialized before the pass
@@ -20,25 +21,27 @@ port.on('message', async (message: PassRequest | 'close') => {
     port.close();
     return;
   }
-  let client: Awaited<ReturnType<typeof createLeanHttpClient>> | undefined;
+  let client: LeanHttpClient | undefined;
   try {
     client = await createLeanHttpClient(url, maxSockets, headers);
-    const { query, variables, clients, keep } = message;
-    const lean = client;
-    const requests = variables.map((v) => lean.prepare(JSON.stringify({ query, variables: v })));
-    const pass = await runConcurrentPass(requests, clients, async (request) => {
-      const { status, body } = await lean.send(request);
-      const parsed = JSON.parse(body) as Body;
-      if (status !== 200 || parsed.errors || parsed.data == null) {
-        const codes = parsed.errors?.map((error) => error.extensions?.code ?? 'NO_CODE') ?? [`HTTP_${status}`];
-        throw new Error(`GraphQL request failed: ${codes.join(', ')} ${parsed.errors?.[0]?.message ?? ''}`);
-      }
-      return parsed.data;
-    });
-    port.postMessage({ latenciesMs: pass.latenciesMs, seconds: pass.seconds, results: pass.results.slice(0, keep) });
+    port.postMessage(await runPass(client, message));
   } catch (error) {
     port.postMessage({ error: error instanceof Error ? error.message : String(error) });
   } finally {
     client?.close();
   }
 });
+
+async function runPass(client: LeanHttpClient, { query, variables, clients, keep }: PassRequest) {
+  const requests = variables.map((v) => client.prepare(JSON.stringify({ query, variables: v })));
+  const pass = await runConcurrentPass(requests, clients, async (request) => {
+    const { status, body } = await client.send(request);
+    const parsed = JSON.parse(body) as Body;
+    if (status !== 200 || parsed.errors || parsed.data == null) {
+      const codes = parsed.errors?.map((error) => error.extensions?.code ?? 'NO_CODE') ?? [`HTTP_${status}`];
+      throw new Error(`GraphQL request failed: ${codes.join(', ')} ${parsed.errors?.[0]?.message ?? ''}`);
+    }
+    return parsed.data;
+  });
+  return { latenciesMs: pass.latenciesMs, seconds: pass.seconds, results: pass.results.slice(0, keep) };
+}
