@@ -167,7 +167,11 @@ export function fatal(sqlstate, message) {
   return bytes;
 }
 
-/** @param {Uint8Array[]} parts */
+/**
+ * The parts in a fresh array of their own (not Buffer.concat, which may hand out a slice of Node's
+ * shared pool): the worker transfers answers to the main thread, moving their memory.
+ * @param {Uint8Array[]} parts
+ */
 function concat(parts) {
   const total = parts.reduce((sum, part) => sum + part.length, 0);
   const out = new Uint8Array(total);
