@@ -21,15 +21,17 @@ try {
   const db = await PGlite.create(dataDir, { extensions: { vector, pg_textsearch }, postgresqlconf: settings });
 
   // PGlite is one backend session: two clients would run their statements inside each other's
-  // transactions. So one client at a time; another is refused as a full server refuses one.
+  // transactions. So one client at a time; another is refused as a full server refuses one. A
+  // client that has gone no longer counts: the next one is taken, and starts once the session
+  // before it is cleared (a pool reconnecting as its idle connection closes is not refused).
   /** @type {{ session: EmbeddedSession, hangUp: () => void } | undefined} */
   let active;
   /** @param {import('./embedded-session.mjs').Transport} transport @param {() => void} hangUp */
   const open = (transport, hangUp) => {
-    if (active) return undefined;
+    if (active && !active.session.leaving) return undefined;
     const session = new EmbeddedSession(db, transport, () => {
       if (active?.session === session) active = undefined;
-    });
+    }, active?.session.finished);
     active = { session, hangUp };
     return session;
   };

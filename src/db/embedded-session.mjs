@@ -37,17 +37,28 @@ const ABANDON = (() => {
  * larger buffer it broke the next query.
  */
 export class EmbeddedSession {
-  /** @param {PGlite} db @param {Transport} transport @param {() => void} onEnd */
-  constructor(db, transport, onEnd) {
+  /**
+   * @param {PGlite} db @param {Transport} transport @param {() => void} onEnd
+   * @param {Promise<void>} after the session before this one finished (its client may be gone while its
+   *   leftovers are still being cleared: this one's statements must not run in between)
+   */
+  constructor(db, transport, onEnd, after = Promise.resolve()) {
     this.db = db;
     this.transport = transport;
     this.onEnd = onEnd;
     this.started = false;
     this.ended = false;
+    /** The client is gone or going: the engine may take the next one, which waits for `finished`. */
+    this.leaving = false;
+    /** @type {() => void} */
+    let resolveFinished = () => {};
+    /** @type {Promise<void>} */
+    this.finished = new Promise((resolve) => (resolveFinished = resolve));
+    this.resolveFinished = resolveFinished;
     /** @type {Uint8Array} */
     this.pending = new Uint8Array(0);
     /** @type {Promise<void>} */
-    this.work = Promise.resolve();
+    this.work = after;
   }
 
   /**
@@ -62,6 +73,7 @@ export class EmbeddedSession {
 
   /** The client went away (its transport closed). */
   async close() {
+    this.leaving = true;
     await this.work;
     await this.finish();
   }
@@ -84,14 +96,21 @@ export class EmbeddedSession {
    * either an implicit transaction open (its statements must not commit) or, after an error, the
    * backend skipping every message until a Sync (the next client's queries hung there): a
    * statement that fails to parse, then a Sync, aborts the first and ends the second, as a
-   * server's backend ending with its connection would. Then an open transaction block rolls back.
+   * server's backend ending with its connection would. Then an open transaction block rolls back,
+   * and DISCARD ALL drops what else a backend keeps for its session (prepared statements, whose
+   * names the next client may use too; session settings; temporary tables), as a pooler resets a
+   * server connection between clients. The engine's own settings are its configuration file's,
+   * which DISCARD ALL keeps.
    */
   async finish() {
     if (this.ended) return;
     this.ended = true;
+    this.leaving = true;
     if (this.started) await this.db.runExclusive(() => this.db.execProtocolRawStream(ABANDON, { onRawData: () => {} }));
     if (this.db.isInTransaction()) await this.db.exec('rollback');
+    if (this.started) await this.db.exec('discard all');
     this.onEnd();
+    this.resolveFinished();
   }
 
   /**

@@ -79,6 +79,21 @@ describe('embedded engine', () => {
     });
   });
 
+  it("starts the next connection afresh: none of the last one's prepared statements or session settings", async () => {
+    const first = new pg.Client({ connectionString: engine.url, stream: engine.stream });
+    await first.connect();
+    await first.query({ name: 'narwhal_1', text: 'select 1' });
+    await first.query("set work_mem = '7MB'");
+    await first.end();
+    await withDatabase(async (db) => {
+      const { rows } = await sql<{ prepared: string; work_mem: string; maintenance_work_mem: string }>`
+        select (select count(*) from pg_prepared_statements) as prepared,
+          current_setting('work_mem') as work_mem, current_setting('maintenance_work_mem') as maintenance_work_mem`.execute(db);
+      // The engine's own configuration stays.
+      expect(rows).toEqual([{ prepared: '0', work_mem: '4MB', maintenance_work_mem: '512MB' }]);
+    });
+  });
+
   it('answers what precedes a Terminate in the same chunk, then closes the connection and frees the engine', async () => {
     const raw = await openRawConnection(engine.url);
     raw.socket.write(Buffer.concat([serialize.query('select 41 + 1'), serialize.end()]));
@@ -95,6 +110,7 @@ describe('embedded engine', () => {
     await raw.waitFor('42601');
     raw.socket.destroy();
     await raw.closed;
+    await engineNoticedClose();
     await withDatabase(async (db) => expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }]));
   });
 
@@ -106,6 +122,7 @@ describe('embedded engine', () => {
     await raw.waitFor('INSERT 0 1');
     raw.socket.destroy();
     await raw.closed;
+    await engineNoticedClose();
     await withDatabase(async (db) => {
       expect((await sql<{ count: string }>`select count(*) from unsynced`.execute(db)).rows).toEqual([{ count: '0' }]);
       await sql`drop table unsynced`.execute(db);
@@ -127,5 +144,20 @@ async function withDatabase<T>(use: (db: Db) => Promise<T>): Promise<T> {
     return await use(db);
   } finally {
     await db.destroy();
+  }
+}
+
+/**
+ * Waits until the engine's thread has seen a raw client's socket close: that event and the test's
+ * next connection reach the thread by different ways, in either order. Until then a connection
+ * is refused (53300), which the test would take for the engine being stuck.
+ */
+async function engineNoticedClose(): Promise<void> {
+  for (let waited = 0; ; waited += 10) {
+    const client = new pg.Client({ connectionString: engine.url, stream: engine.stream });
+    const refused = await client.connect().then(() => client.end(), (error: unknown) => error);
+    if (!refused) return;
+    if ((refused as { code?: string }).code !== '53300' || waited > 5000) throw refused;
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
