@@ -23,9 +23,12 @@ import { startApp } from '../src/app.js';
 import { toVectorParameter, toVectorText } from '../src/db/vector.js';
 import { upsertDocuments } from '../src/documents/document.service.js';
 import { createEmbeddingLoaders } from '../src/embeddings/embedding-loaders.js';
-import { searchQuery, vectorSearchSettings } from '../src/search/search.repository.js';
-import { hnswIndexName, type Tenant } from '../src/tenants/tenant.js';
-import { queryInTenantScope } from '../src/tenants/tenant-scope.js';
+import { executePipelined } from '../src/db/database.js';
+import { requestStatementTimeoutSetting } from '../src/db/statement-timeout.js';
+import { type SearchRow, searchQuery, vectorSearchSettings } from '../src/search/search.repository.js';
+import { runVectorSearchInOneRoundTrip } from '../src/search/search-strategy.js';
+import { openTenantScopeStatement } from '../src/tenants/tenant.repository.js';
+import { hnswIndexName, shardOf, type Tenant } from '../src/tenants/tenant.js';
 import { buildSearchIndex, createTenant, deleteTenant, dropSearchIndex } from '../src/tenants/tenant.service.js';
 import { bareSearchHandler } from './lib/bare-search-handler.js';
 import { benchConfig, countFromEnv } from './lib/bench-config.js';
@@ -85,12 +88,7 @@ try {
     const queries = mixture.sample(queryCount, 3);
     const corpusRows = corpus.map((v) => Float32Array.from(v));
     const truth = queries.slice(0, RECALL_QUERIES).map((q) => exactNearest(corpusRows, q, K).map(String));
-    const settings = vectorSearchSettings(tenant.efSearch, false);
-    const sqlSearch = async (vector: number[]) => {
-      const params = { vector: toVectorParameter(vector), limit: K, metric: app.deps.metric };
-      const { rows } = await queryInTenantScope(app.deps.db, tenant, (scope) => searchQuery(app.deps.db, scope, params), settings);
-      return rows;
-    };
+    const sqlSearch = (vector: number[]) => searchInOneRoundTrip(tenant, toVectorParameter(vector), { prepare: true });
     const bare = await listenOnLoopback(
       bareSearchHandler(async (vector) => (await sqlSearch(vector)).map((row) => ({ distance: row.distance, document: { id: String(row.id), externalId: row.external_id } }))),
       '/search',
@@ -210,15 +208,33 @@ async function loadRows(tenant: Tenant, corpus: number[][]) {
 }
 
 /**
+ * The SQL path (a): the scope and search statements a vector search by the GraphQL endpoint sends
+ * (runVectorSearchInOneRoundTrip), pipelined through the application's pool. prepare: false sends
+ * the same statements unnamed, to measure what preparing them saves.
+ */
+async function searchInOneRoundTrip(tenant: Tenant, vector: string | Buffer, options: { prepare: boolean }): Promise<SearchRow[]> {
+  const params = { vector, limit: K, metric: app.deps.metric };
+  const settings = vectorSearchSettings(tenant.efSearch, false);
+  if (options.prepare) {
+    const found = await runVectorSearchInOneRoundTrip(app.deps.db, tenant, params, { efSearch: tenant.efSearch, settings });
+    if (!found) throw new Error('a search came back short');
+    return found.rows;
+  }
+  const scope = openTenantScopeStatement(tenant.id, { ...requestStatementTimeoutSetting(app.deps.db), ...settings }).compile(app.deps.db);
+  const [, rows] = await executePipelined(app.deps.db, [scope, searchQuery(app.deps.db, shardOf(tenant), params).compile()], { prepare: false });
+  return rows as SearchRow[];
+}
+
+/**
  * Levers measured in the same run, one client, SQL level: the query vector as text against the
- * binary form the server sends, and an HNSW index over half-precision casts against the full one.
+ * binary form the server sends, the statements unprepared against prepared, and an HNSW index
+ * over half-precision casts against the full one.
  */
 async function leverStudy(tenant: Tenant, queries: number[][], truth: string[][]) {
-  const settings = vectorSearchSettings(tenant.efSearch, false);
-  const search = async (vector: string | Buffer) =>
-    (await queryInTenantScope(app.deps.db, tenant, (scope) => searchQuery(app.deps.db, scope, { vector, limit: K, metric: app.deps.metric }), settings)).rows;
+  const search = (vector: string | Buffer, prepare = true) => searchInOneRoundTrip(tenant, vector, { prepare });
   const text = await runConcurrentPass(queries, 1, (q) => search(toVectorText(q)));
   const binary = await runConcurrentPass(queries, 1, (q) => search(toVectorParameter(q)));
+  const unprepared = await runConcurrentPass(queries, 1, (q) => search(toVectorParameter(q), false));
   const fullBytes = await indexBytes(app.deps.db, hnswIndexName(tenant.id));
   const started = performance.now();
   const half = await buildHalfvecIndex(app.deps.db, tenant, DIMENSIONS, tenant.hnsw);
@@ -232,6 +248,7 @@ async function leverStudy(tenant: Tenant, queries: number[][], truth: string[][]
   return {
     sql_text_vector_p50_ms: round(summarizeLatencies(text.latenciesMs).p50, 3),
     sql_binary_vector_p50_ms: round(summarizeLatencies(binary.latenciesMs).p50, 3),
+    sql_unprepared_p50_ms: round(summarizeLatencies(unprepared.latenciesMs).p50, 3),
     vector_index_mb: round(fullBytes / 2 ** 20, 1),
     vector_recall_at_10: round(recallAtK(found(binary), truth, K), 4),
     halfvec_index_mb: round(halfBytes / 2 ** 20, 1),

@@ -60,9 +60,9 @@ export async function withTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): P
  * Runs compiled statements in one round trip and one implicit transaction (see pipeline.ts); each
  * one's rows, in order. Not inside a transaction: that holds its own connection.
  */
-export async function executePipelined(db: Db, statements: readonly CompiledQuery[]): Promise<unknown[][]> {
+export async function executePipelined(db: Db, statements: readonly CompiledQuery[], options: { prepare?: boolean } = {}): Promise<unknown[][]> {
   const entry = pools.get(db);
   if (!entry || db.isTransaction) throw new Error('executePipelined needs a database made by createDatabase, outside a transaction');
   for (const statement of statements) entry.onQuery?.(statement.sql);
-  return runPipelined(entry.pool, statements);
+  return runPipelined(entry.pool, statements, options);
 }

@@ -3,6 +3,16 @@ import pg from 'pg';
 // pg's own mapping of JavaScript values to parameters (Buffers stay binary, arrays become array
 // literals), so a pipelined statement binds exactly as a Kysely one does.
 import { prepareValue } from 'pg/lib/utils.js';
+import { PreparedStatements, type StatementUse } from './prepared-statements.js';
+
+const preparedByClient = new WeakMap<pg.PoolClient, PreparedStatements>();
+
+/** The statements prepared on this client's connection (a pooled client is one connection for life). */
+export function preparedStatementsOf(client: pg.PoolClient): PreparedStatements {
+  let prepared = preparedByClient.get(client);
+  if (!prepared) preparedByClient.set(client, (prepared = new PreparedStatements()));
+  return prepared;
+}
 
 /**
  * Several extended-protocol statements written at once and closed by one Sync: one round trip,
@@ -11,10 +21,19 @@ import { prepareValue } from 'pg/lib/utils.js';
  * statement only after the previous one ran: a role switched by the first applies row-level
  * security to the second. pg accepts such an object wherever it takes a query (its "submittable"
  * interface); pg's Query already collects one result per statement.
+ *
+ * Each statement is prepared once per connection and bound by name after that: the server parses
+ * it once, and plans it once where the pipeline's first statement sets plan_cache_mode (the tenant
+ * search does: see search-strategy.ts). On the embedded engine parsing and planning the search
+ * cost about a quarter of its time.
  */
 class PipelinedQuery extends pg.Query {
+  used: StatementUse[] = [];
+
   constructor(
     private readonly statements: readonly CompiledQuery[],
+    /** Undefined: every statement unnamed, parsed and planned at each run. */
+    private readonly prepared: PreparedStatements | undefined,
     callback: (error: Error | undefined, results: pg.QueryResult | pg.QueryResult[]) => void,
   ) {
     // pg's Query gathers a result per statement; its callback is typed for one.
@@ -22,17 +41,22 @@ class PipelinedQuery extends pg.Query {
   }
 
   override submit = (connection: pg.Connection): void => {
+    const texts = this.statements.map((statement) => statement.sql);
+    const { close, statements } = this.prepared?.use(texts) ?? { close: [], statements: texts.map(() => UNNAMED) };
+    this.used = statements;
     // Corked, the messages leave in one write.
     connection.stream.cork();
     try {
-      for (const statement of this.statements) {
-        connection.parse({ text: statement.sql, name: '', types: [] }, true);
+      for (const name of close) connection.close({ type: 'S', name }, true);
+      this.statements.forEach((statement, index) => {
+        const { name, parse } = statements[index] as StatementUse;
+        if (parse) connection.parse({ text: statement.sql, name, types: [] }, true);
         // The typings want values already mapped; the mapper does that (text, or a Buffer as binary).
         const values = statement.parameters as (string | Buffer | null)[];
-        connection.bind({ portal: '', statement: '', values, valueMapper: prepareValue }, true);
+        connection.bind({ portal: '', statement: name, values, valueMapper: prepareValue }, true);
         connection.describe({ type: 'P', name: '' }, true);
         connection.execute({ portal: '' }, true);
-      }
+      });
       connection.sync();
     } finally {
       connection.stream.uncork();
@@ -40,12 +64,22 @@ class PipelinedQuery extends pg.Query {
   };
 }
 
-/** Runs the statements in one round trip and one implicit transaction; each one's rows, in order. */
-export async function runPipelined(pool: pg.Pool, statements: readonly CompiledQuery[]): Promise<unknown[][]> {
+const UNNAMED: StatementUse = { name: '', parse: true };
+
+/**
+ * Runs the statements in one round trip and one implicit transaction; each one's rows, in order.
+ * prepare: false sends them unnamed (bench/search.ts measures what preparing saves).
+ */
+export async function runPipelined(pool: pg.Pool, statements: readonly CompiledQuery[], options: { prepare?: boolean } = {}): Promise<unknown[][]> {
   const client = await pool.connect();
   try {
+    const prepared = options.prepare === false ? undefined : preparedStatementsOf(client);
     const results = await new Promise<pg.QueryResult | pg.QueryResult[]>((resolve, reject) => {
-      client.query(new PipelinedQuery(statements, (error, result) => (error ? reject(error) : resolve(result))));
+      const query = new PipelinedQuery(statements, prepared, (error, result) => {
+        if (error) prepared?.forget(query.used);
+        return error ? reject(error) : resolve(result);
+      });
+      client.query(query);
     });
     return (Array.isArray(results) ? results : [results]).map((result) => result.rows);
   } finally {

@@ -32,14 +32,26 @@ export type SearchParams = {
 
 export type SearchRow = DocumentRow & { distance: number };
 
+/**
+ * An integer written into the statement's text. Only for values the server itself decides (a
+ * tenant's shard and id, a validated page size), where the planner should see the value: the limit
+ * too, so that a prepared search's generic plan is costed for the page it returns.
+ */
+function integerLiteral(value: number) {
+  if (!Number.isSafeInteger(value)) throw new Error(`Not an integer: ${value}`);
+  return sql.lit(value);
+}
+
 /** The tenant's rows that pass the filters: every search and count starts here. */
 function matchingDocuments(db: Db, scope: TenantShard, params: Pick<SearchParams, 'filter' | 'where' | 'excludeId'>) {
   let query = db
     .selectFrom('documents')
     // The shard prunes the plan to one partition (and, in the shared pool, tenant_id to one hash
-    // bucket), however many tenants there are.
-    .where('shard', '=', scope.shard)
-    .where('tenant_id', '=', scope.tenantId);
+    // bucket), however many tenants there are. Written into the text, not bound, they prune when
+    // the statement is planned, so a plan kept for a prepared statement is a plan of one
+    // partition: a generic plan over bound values would span every partition.
+    .where('shard', '=', integerLiteral(scope.shard))
+    .where('tenant_id', '=', integerLiteral(scope.tenantId));
   if (params.filter) query = query.where(sql<boolean>`metadata @> ${JSON.stringify(params.filter)}::jsonb`);
   if (params.where) query = query.where(compileMetadataFilter(params.where));
   if (params.excludeId) query = query.where('id', '<>', params.excludeId);
@@ -55,7 +67,7 @@ export function searchQuery(db: Db, scope: TenantShard, params: SearchParams) {
     .select(DOCUMENT_COLUMNS)
     .select(distance.as('distance'))
     .orderBy('distance')
-    .limit(params.limit);
+    .limit(integerLiteral(params.limit));
 }
 
 /** The tenant's documents nearest to the vector, closest first, as the planner sees fit to find them. */
@@ -88,7 +100,7 @@ export function exactSearchQuery(db: Db, scope: TenantShard, params: SearchParam
     .selectAll()
     .select(sql<string>`count(*) over ()`.as('candidate_count'))
     .orderBy('distance')
-    .limit(params.limit);
+    .limit(integerLiteral(params.limit));
 }
 
 export function exactSearchResult(rows: (SearchRow & { candidate_count?: string })[]): { rows: SearchRow[]; candidates: number } {

@@ -1,7 +1,10 @@
-import { sql } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executePipelined } from '../../src/db/database.js';
+import { PREPARED_STATEMENTS_PER_CONNECTION } from '../../src/db/prepared-statements.js';
 import { toVectorParameter } from '../../src/db/vector.js';
+import { vectorSearchSettings } from '../../src/search/search.repository.js';
+import { runVectorSearchInOneRoundTrip } from '../../src/search/search-strategy.js';
 import { promoteTenantById } from '../../src/tenants/placement.service.js';
 import { queryInTenantScope } from '../../src/tenants/tenant-scope.js';
 import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
@@ -16,7 +19,8 @@ let theirs: Tenant;
 const UPSERT = 'mutation($d: [DocumentInput!]!) { upsertDocuments(documents: $d) { documents { id } } }';
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // One connection, so what a test reads of the session (its prepared statements) is the pipelines' own.
+  t = await startTestApp({ env: { DATABASE_POOL_SIZE: '1' } });
   const slugs = [await t.createTenant('pipe-mine'), await t.createTenant('pipe-theirs')];
   for (const slug of slugs) {
     const result = await t.as(slug)(UPSERT, { d: ['a', 'b', 'c'].map((k) => ({ externalId: k, content: `${slug} ${k}` })) });
@@ -89,5 +93,59 @@ describe('queryInTenantScope', () => {
     await expect(queryInTenantScope(t.db, { ...mine, id: 987_654 as Tenant['id'] }, () => allTenantIds())).rejects.toMatchObject({
       code: 'TENANT_NOT_FOUND',
     });
+  });
+});
+
+describe('prepared statements', () => {
+  const preparedAs = async (text: string) =>
+    (
+      await sql<{ name: string; generic_plans: string; custom_plans: string }>`
+        select name, generic_plans, custom_plans from pg_prepared_statements where statement = ${text}`.execute(t.db)
+    ).rows;
+
+  it('prepares a pipelined statement once per connection and binds it by name after', async () => {
+    const statement = sql`select ${'once'}::text as prepared`.compile(t.db);
+    for (let run = 0; run < 3; run++) expect(await executePipelined(t.db, [statement])).toEqual([[{ prepared: 'once' }]]);
+    expect(await preparedAs(statement.sql)).toHaveLength(1);
+  });
+
+  it('after a failed pipeline, prepares again what it may or may not have parsed, keeping one of each', async () => {
+    // The first statement was parsed before the error; the last was skipped, never parsed.
+    const [before, after] = ['before', 'after'].map((label) => sql`select ${label}::text as ${sql.ref(label)}`.compile(t.db)) as [CompiledQuery, CompiledQuery];
+    const failing = executePipelined(t.db, [before, sql`select 1 / 0`.compile(t.db), after]);
+    await expect(failing).rejects.toMatchObject({ code: '22012' });
+    expect(await executePipelined(t.db, [before, after])).toEqual([[{ before: 'before' }], [{ after: 'after' }]]);
+    expect(await preparedAs(before.sql)).toHaveLength(1);
+    expect(await preparedAs(after.sql)).toHaveLength(1);
+  });
+
+  it(`keeps at most ${PREPARED_STATEMENTS_PER_CONNECTION} statements prepared on a connection`, async () => {
+    for (let n = 0; n < PREPARED_STATEMENTS_PER_CONNECTION + 5; n++) {
+      await executePipelined(t.db, [sql`select ${n}::int as n, ${sql.lit(n)} as distinct_text`.compile(t.db)]);
+    }
+    const { rows } = await sql<{ count: string }>`select count(*) from pg_prepared_statements where name like 'narwhal_%'`.execute(t.db);
+    expect(Number(rows[0]?.count)).toBeLessThanOrEqual(PREPARED_STATEMENTS_PER_CONNECTION);
+    expect(Number(rows[0]?.count)).toBeGreaterThan(PREPARED_STATEMENTS_PER_CONNECTION - 10);
+  });
+
+  it("plans each tenant's one-round-trip search once, as a statement of its own shard, and keeps tenants apart", async () => {
+    const tenants = [(await findTenantBySlug(t.app.deps, mine.slug))!, (await findTenantBySlug(t.app.deps, theirs.slug))!];
+    expect(tenants.map((tenant) => tenant.placement).sort()).toEqual(['DEDICATED', 'SHARED']);
+    for (const tenant of tenants) {
+      const { rows } = await sql<{ vector: string }>`select embedding::text as vector from documents where tenant_id = ${tenant.id} limit 1`.execute(t.db);
+      const params = { vector: rows[0]!.vector, limit: 3, metric: t.app.deps.metric };
+      const options = { efSearch: 40, settings: vectorSearchSettings(40, false) };
+      for (let run = 0; run < 3; run++) {
+        const found = await runVectorSearchInOneRoundTrip(t.db, tenant, params, options);
+        expect(found?.rows.map((row) => row.tenant_id)).toEqual([tenant.id, tenant.id, tenant.id]);
+      }
+      const { rows: searches } = await sql<{ statement: string; generic_plans: string; custom_plans: string }>`
+        select statement, generic_plans, custom_plans from pg_prepared_statements
+        where statement like '%"tenant_id" = ' || ${String(tenant.id)} || '%' and statement like '%embedding <=>%'`.execute(t.db);
+      expect(searches).toHaveLength(1);
+      expect(searches[0]?.statement).toContain(`"shard" = ${tenant.placement === 'SHARED' ? 0 : tenant.id}`);
+      expect(Number(searches[0]?.generic_plans)).toBe(3);
+      expect(Number(searches[0]?.custom_plans)).toBe(0);
+    }
   });
 });
