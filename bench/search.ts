@@ -21,8 +21,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startApp } from '../src/app.js';
 import { toVectorParameter, toVectorText } from '../src/db/vector.js';
-import { upsertDocuments } from '../src/documents/document.service.js';
-import { createEmbeddingLoaders } from '../src/embeddings/embedding-loaders.js';
 import { executePipelined } from '../src/db/database.js';
 import { requestStatementTimeoutSetting } from '../src/db/statement-timeout.js';
 import { type SearchRow, searchQuery, vectorSearchSettings } from '../src/search/search.repository.js';
@@ -36,6 +34,7 @@ import { cleanupStep } from './lib/cleanup-step.js';
 import { buildHalfvecIndex, dropIndex, indexBytes, searchHalfvec } from './lib/halfvec-lever.js';
 import { type ConcurrentPass, exactNearest, runConcurrentPass } from './lib/concurrent-pass.js';
 import { startHttpLoadClient } from './lib/http-load-client.js';
+import { LOAD_BATCH, loadVectors } from './lib/load-vectors.js';
 import { type LoopbackServer, listenOnLoopback } from './lib/loopback-server.js';
 import { startRssSampler } from './lib/rss-sampler.js';
 import { recallAtK, round, summarizeLatencies } from './lib/search-metrics.js';
@@ -44,7 +43,6 @@ import { vectorOnlyEmbedder } from './lib/vector-only-embedder.js';
 
 const DIMENSIONS = 512;
 const K = 10;
-const LOAD_BATCH = 1000;
 const CLIENT_COUNTS = [1, 10];
 const RECALL_QUERIES = 100;
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -186,25 +184,17 @@ async function load(tenant: Tenant, corpus: number[][]) {
     const scratch = await createTenant(app.deps, { slug: `bench-search-warmup-${Date.now()}`, name: 'bench/search.ts warm-up', placement: 'DEDICATED' });
     tenants.push(scratch.slug);
     await dropSearchIndex(app.deps, scratch);
-    await loadRows(scratch, corpus.slice(0, 2 * LOAD_BATCH));
+    await loadVectors(app.deps, scratch, corpus.slice(0, 2 * LOAD_BATCH), log);
     warmedUp = true;
   }
   await dropSearchIndex(app.deps, tenant);
   const started = performance.now();
-  await loadRows(tenant, corpus);
+  await loadVectors(app.deps, tenant, corpus, log);
   const loadSeconds = (performance.now() - started) / 1000;
   const buildStarted = performance.now();
   await buildSearchIndex(app.deps, tenant);
   await app.deps.upkeep.idle();
   return { rows_per_s: round(corpus.length / loadSeconds, 0), build_s: round((performance.now() - buildStarted) / 1000, 1) };
-}
-
-async function loadRows(tenant: Tenant, corpus: number[][]) {
-  for (let start = 0; start < corpus.length; start += LOAD_BATCH) {
-    const batch = corpus.slice(start, start + LOAD_BATCH).map((embedding, i) => ({ externalId: `doc-${start + i}`, content: `doc ${start + i}`, embedding }));
-    await upsertDocuments(app.deps, createEmbeddingLoaders(app.deps.embedder), tenant, batch);
-    if ((start + LOAD_BATCH) % 20_000 === 0) log(`  ${start + LOAD_BATCH} loaded`);
-  }
 }
 
 /**

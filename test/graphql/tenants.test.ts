@@ -43,12 +43,12 @@ describe('createTenant', () => {
     expect(rows[0]?.indexdef).toMatch(/USING hnsw \(embedding vector_cosine_ops\) WITH \(m='?8'?, ef_construction='?32'?\)/);
   });
 
-  it('defaults to the shared pool (no partition of its own), name = slug and HNSW settings 16 / 64', async () => {
+  it('defaults to the shared pool (no partition of its own), name = slug and HNSW settings 16 / 128', async () => {
     const result = await t.admin(CREATE, { input: { slug: 'defaults_1' } });
     expect(result.data?.createTenant).toMatchObject({
       name: 'defaults_1',
       placement: 'SHARED',
-      hnsw: { m: 16, efConstruction: 64 },
+      hnsw: { m: 16, efConstruction: 128 },
       efSearch: 100,
     });
     expect(await partitionExists('defaults_1')).toBe(false);

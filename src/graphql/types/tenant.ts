@@ -96,7 +96,7 @@ export const TenantRef = builder.objectRef<Tenant>('Tenant').implement({
 });
 
 export const HnswSettingsInput = builder.inputType('HnswSettingsInput', {
-  description: 'HNSW build settings; omitted fields take the defaults (m 16, efConstruction 64).',
+  description: 'HNSW build settings; omitted fields take the defaults (m 16, efConstruction 128).',
   fields: (t) => ({
     m: t.int({ required: false, description: 'Connections per node, 2-100.' }),
     efConstruction: t.int({ required: false, description: 'Build candidate list, 4-1000 and at least 2 * m.' }),
