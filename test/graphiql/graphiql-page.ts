@@ -185,7 +185,19 @@ export class GraphiQLPage {
 
   // Monaco renders only the lines in view, spaces sometimes as U+00A0.
   private async editorText(selector: string): Promise<string> {
-    return (await this.page.locator(selector).innerText()).replace(/\u00a0/g, ' ');
+    // Monaco positions each line by its `top` and reuses line elements as the text changes, so
+    // their order in the page is not always the lines' order (a closing brace once came first).
+    const lines = await this.page.locator(`${selector} .view-line`).evaluateAll((nodes) =>
+      nodes.map((node) => {
+        const line = node as unknown as { style: { top: string }; innerText: string };
+        return { top: Number.parseFloat(line.style.top), text: line.innerText };
+      }),
+    );
+    return lines
+      .sort((a, b) => a.top - b.top)
+      .map((line) => line.text)
+      .join('\n')
+      .replace(/\u00a0/g, ' ');
   }
 }
 
