@@ -24,8 +24,8 @@ export function preparedStatementsOf(client: pg.PoolClient): PreparedStatements 
  *
  * Each statement is prepared once per connection and bound by name after that: the server parses
  * it once, and plans it once where the pipeline's first statement sets plan_cache_mode (the tenant
- * search does: see search-strategy.ts). On the embedded engine parsing and planning the search
- * cost about a quarter of its time.
+ * search does: see search-strategy.ts). On the embedded engine, parsing and planning both
+ * statements at every call took 0.9 ms of a 2.3 ms search (bench:search's levers, one run).
  */
 class PipelinedQuery extends pg.Query {
   used: StatementUse[] = [];

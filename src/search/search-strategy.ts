@@ -103,9 +103,9 @@ export async function runVectorSearchInOneRoundTrip(
 /**
  * The pipelined search is prepared once per connection (src/db/pipeline.ts), and its text names
  * the tenant's shard and the page size: what is left bound, the query vector, does not change the
- * plan. So it is planned once, not at every call as PostgreSQL's default would for its first five
- * and for any whose generic plan costs more (a custom plan, planned per call, is about 0.3 ms of
- * a 1.5 ms search on the embedded engine). Transaction-local, like the search's other settings.
+ * plan. So it is planned once, where PostgreSQL's default plans each of the first five calls anew
+ * (and every call, were the generic plan's estimate ever the higher). Transaction-local, like the
+ * search's other settings.
  */
 const PLAN_ONCE = { plan_cache_mode: 'force_generic_plan' };
 

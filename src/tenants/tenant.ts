@@ -37,10 +37,10 @@ export const SLUG_PATTERN = /^[a-z0-9_-]{1,63}$/;
 
 export const HNSW_LIMITS = {
   m: { min: 2, max: 100, default: 16 },
-  // Not pgvector's 64: one tenant of 100,000 vectors (bench:search's corpus, m 16, 300 queries)
-  // measured recall@10 0.970 at ef_search 100 with 64, and 0.941 in another build of the same
-  // data; with 128, 0.997, at the same search latency. The build takes about 1.6x as long
-  // (109 s against 172 s on the embedded engine), and so does each insert into the index.
+  // Not pgvector's 64: on one tenant of 100,000 vectors (bench:hnsw, m 16, ef_search 100),
+  // recall@10 was 0.970-0.976 with 64 (and 0.941 in one bench:search run), 0.997 with 128, at
+  // the same search latency. The build takes 1.3-1.6x as long (109 s against 142-172 s on the
+  // embedded engine), and so, about, does each insert into the index.
   efConstruction: { min: 4, max: 1000, default: 128 },
   // Not pgvector's 40: bench:search measured recall@10 0.92 at 100,000 vectors with 40 (m 16,
   // ef_construction 64), below the 0.95 every size must keep.
