@@ -76,6 +76,8 @@ export class EmbeddedSession {
     this.leaving = true;
     await this.work;
     await this.finish();
+    // Ended already (a Terminate, a failure): its clearing may still be under way.
+    await this.finished;
   }
 
   async drain() {
@@ -106,11 +108,16 @@ export class EmbeddedSession {
     if (this.ended) return;
     this.ended = true;
     this.leaving = true;
-    if (this.started) await this.db.runExclusive(() => this.db.execProtocolRawStream(ABANDON, { onRawData: () => {} }));
-    if (this.db.isInTransaction()) await this.db.exec('rollback');
-    if (this.started) await this.db.exec('discard all');
-    this.onEnd();
-    this.resolveFinished();
+    try {
+      if (this.started) await this.db.runExclusive(() => this.db.execProtocolRawStream(ABANDON, { onRawData: () => {} }));
+      if (this.db.isInTransaction()) await this.db.exec('rollback');
+      if (this.started) await this.db.exec('discard all');
+    } finally {
+      // Even if clearing failed (the engine is then broken for everyone), the next client is not
+      // left waiting for good: it gets the engine's errors instead.
+      this.onEnd();
+      this.resolveFinished();
+    }
   }
 
   /**
