@@ -21,12 +21,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startApp } from '../src/app.js';
 import { toVectorParameter, toVectorText } from '../src/db/vector.js';
-import { executePipelined } from '../src/db/database.js';
-import { requestStatementTimeoutSetting } from '../src/db/statement-timeout.js';
 import { type SearchRow, searchQuery, vectorSearchSettings } from '../src/search/search.repository.js';
 import { runVectorSearchInOneRoundTrip } from '../src/search/search-strategy.js';
-import { openTenantScopeStatement } from '../src/tenants/tenant.repository.js';
-import { hnswIndexName, shardOf, type Tenant } from '../src/tenants/tenant.js';
+import { hnswIndexName, type Tenant } from '../src/tenants/tenant.js';
+import { queryInTenantScope } from '../src/tenants/tenant-scope.js';
 import { buildSearchIndex, createTenant, deleteTenant, dropSearchIndex } from '../src/tenants/tenant.service.js';
 import { bareSearchHandler } from './lib/bare-search-handler.js';
 import { benchConfig, countFromEnv } from './lib/bench-config.js';
@@ -210,9 +208,8 @@ async function searchInOneRoundTrip(tenant: Tenant, vector: string | Buffer, opt
     if (!found) throw new Error('a search came back short');
     return found.rows;
   }
-  const scope = openTenantScopeStatement(tenant.id, { ...requestStatementTimeoutSetting(app.deps.db), ...settings }).compile(app.deps.db);
-  const [, rows] = await executePipelined(app.deps.db, [scope, searchQuery(app.deps.db, shardOf(tenant), params).compile()], { prepare: false });
-  return rows as SearchRow[];
+  const { rows } = await queryInTenantScope(app.deps.db, tenant, (scope) => searchQuery(app.deps.db, scope, params), settings, { prepare: false });
+  return rows;
 }
 
 /**

@@ -8,7 +8,7 @@ import { PreparedStatements, type StatementUse } from './prepared-statements.js'
 const preparedByClient = new WeakMap<pg.PoolClient, PreparedStatements>();
 
 /** The statements prepared on this client's connection (a pooled client is one connection for life). */
-export function preparedStatementsOf(client: pg.PoolClient): PreparedStatements {
+function preparedStatementsOf(client: pg.PoolClient): PreparedStatements {
   let prepared = preparedByClient.get(client);
   if (!prepared) preparedByClient.set(client, (prepared = new PreparedStatements()));
   return prepared;

@@ -42,11 +42,13 @@ export async function queryInTenantScope<R>(
   known: Tenant,
   build: (scope: TenantShard, tenant: Tenant) => Compilable<R>,
   settings: Readonly<Record<string, string>> = {},
+  /** prepare: false sends the statements unnamed (see executePipelined). */
+  pipeline: { prepare?: boolean } = {},
 ): Promise<{ rows: R[]; tenant: Tenant }> {
   const scopeStatement = openTenantScopeStatement(known.id, { ...requestStatementTimeoutSetting(db), ...settings }).compile(db);
   let assumed = known;
   for (;;) {
-    const [scopeRows, rows] = await executePipelined(db, [scopeStatement, build(shardOf(assumed), assumed).compile()]);
+    const [scopeRows, rows] = await executePipelined(db, [scopeStatement, build(shardOf(assumed), assumed).compile()], pipeline);
     const tenant = activeTenant(scopeRows?.[0] as TenantRow | undefined);
     if (tenant.placement === assumed.placement) return { rows: rows as R[], tenant };
     assumed = tenant;
