@@ -31,12 +31,14 @@ import { benchConfig, countFromEnv } from './lib/bench-config.js';
 import { cleanupStep } from './lib/cleanup-step.js';
 import { buildHalfvecIndex, dropIndex, indexBytes, searchHalfvec } from './lib/halfvec-lever.js';
 import { type ConcurrentPass, exactNearest, runConcurrentPass } from './lib/concurrent-pass.js';
+import { measureFrameworkFloor } from './lib/framework-floor.js';
 import { startHttpLoadClient } from './lib/http-load-client.js';
 import { LOAD_BATCH, loadVectors } from './lib/load-vectors.js';
 import { type LoopbackServer, listenOnLoopback } from './lib/loopback-server.js';
 import { startRssSampler } from './lib/rss-sampler.js';
 import { recallAtK, round, summarizeLatencies } from './lib/search-metrics.js';
 import { createMixture } from './lib/synthetic-embeddings.js';
+import { withMainThreadCpu } from './lib/thread-cpu.js';
 import { vectorOnlyEmbedder } from './lib/vector-only-embedder.js';
 
 const DIMENSIONS = 512;
@@ -67,10 +69,12 @@ const app = await startApp(config, { log, embedder: vectorOnlyEmbedder(DIMENSION
 const server: LoopbackServer = await listenOnLoopback(app.yoga, '/graphql');
 const mixture = createMixture({ dimensions: DIMENSIONS, clusters: 100, spread: 0.8, seed: 1 });
 const tenants: string[] = [];
-type Row = Record<string, number | string>;
+// A figure is undefined where this platform cannot measure it (thread CPU off Linux).
+type Row = Record<string, number | string | undefined>;
 const rows: Row[] = [];
 const loads: Row[] = [];
 const levers: Row[] = [];
+let frameworkFloor: Record<string, number | undefined> | undefined;
 let warmedUp = false;
 
 try {
@@ -104,10 +108,10 @@ try {
     const warmup = mixture.sample(50, 4).map((v) => ({ v }));
     for (const path of Object.values(paths)) await path(1, warmup);
     for (const clients of CLIENT_COUNTS) {
-      const passes = { sql: [] as ConcurrentPass<unknown>[], http: [] as ConcurrentPass<unknown>[], graphql: [] as ConcurrentPass<unknown>[] };
+      const passes = { sql: [] as TimedPass[], http: [] as TimedPass[], graphql: [] as TimedPass[] };
       for (let repeat = 0; repeat < repeats; repeat++) {
         const order = repeat % 2 === 0 ? (['sql', 'http', 'graphql'] as const) : (['graphql', 'http', 'sql'] as const);
-        for (const name of order) passes[name].push(await paths[name](clients, variables));
+        for (const name of order) passes[name].push(await withMainThreadCpu(variables.length, () => paths[name](clients, variables)));
       }
       const found = ((passes.graphql[0] as ConcurrentPass<unknown>).results as SearchData[])
         .slice(0, RECALL_QUERIES)
@@ -125,6 +129,10 @@ try {
         graphql_p50_ms: round(b.p50, 3),
         graphql_p99_ms: round(b.p99, 3),
         graphql_qps: round(b.qps, 1),
+        // The server's event loop, per request (Linux): what each path asks of the thread GraphQL runs on.
+        sql_main_cpu_ms: a.mainCpuMs,
+        http_main_cpu_ms: h.mainCpuMs,
+        graphql_main_cpu_ms: b.mainCpuMs,
         p50_ratio: round(b.p50 / a.p50, 3),
         throughput_ratio: round(b.qps / a.qps, 3),
         p50_ratio_vs_http: round(b.p50 / h.p50, 3),
@@ -144,14 +152,29 @@ try {
       levers.push({ vectors: size, ...(await leverStudy(tenant, queries, truth)) });
       log(JSON.stringify(levers.at(-1)));
     }
+    if (process.env.BENCH_LEVERS !== 'none' && !frameworkFloor) {
+      frameworkFloor = await measureFrameworkFloor(SEARCH, variables, CLIENT_COUNTS);
+      log(`framework floor: ${JSON.stringify(frameworkFloor)}`);
+    }
   }
   const columns = Object.keys(rows[0] ?? {});
   console.log(columns.join('\t'));
-  for (const row of rows) console.log(columns.map((c) => row[c]).join('\t'));
+  for (const row of rows) console.log(columns.map((c) => row[c] ?? '-').join('\t'));
   for (const l of loads) console.log(`load ${l.vectors}: ${l.rows_per_s} rows/s, HNSW build ${l.build_s} s`);
   for (const l of levers) console.log(`levers ${l.vectors}: ${JSON.stringify(l)}`);
+  if (frameworkFloor) console.log(`framework floor: ${JSON.stringify(frameworkFloor)}`);
   console.log(
-    JSON.stringify({ engine: app.engine.kind, dimensions: DIMENSIONS, k: K, queries: queryCount, passes: rows, loads, levers, peak_rss_mb: round(rss.peakMb(), 0) }),
+    JSON.stringify({
+      engine: app.engine.kind,
+      dimensions: DIMENSIONS,
+      k: K,
+      queries: queryCount,
+      passes: rows,
+      loads,
+      levers,
+      framework_floor: frameworkFloor,
+      peak_rss_mb: round(rss.peakMb(), 0),
+    }),
   );
 } catch (error) {
   process.exitCode = 1;
@@ -163,11 +186,18 @@ try {
   if (temporaryDataDir) await cleanupStep('remove data directory', () => rm(temporaryDataDir, { recursive: true, force: true }));
 }
 
-/** Latency percentiles over every repeat of a pass, and queries per second over their total time. */
-function pooled(passes: ConcurrentPass<unknown>[]) {
+type TimedPass = ConcurrentPass<unknown> & { mainCpuMsPerItem: number | undefined };
+
+/**
+ * Latency percentiles over every repeat of a pass, queries per second over their total time, and
+ * the main thread's CPU per request over them (undefined off Linux).
+ */
+function pooled(passes: TimedPass[]) {
   const { p50, p99 } = summarizeLatencies(passes.flatMap((pass) => pass.latenciesMs));
   const seconds = passes.reduce((sum, pass) => sum + pass.seconds, 0);
-  return { p50, p99, qps: (queryCount * passes.length) / seconds };
+  const cpu = passes.map((pass) => pass.mainCpuMsPerItem);
+  const mainCpuMs = cpu.every((ms) => ms !== undefined) ? round(cpu.reduce((sum, ms) => sum + ms, 0) / cpu.length, 3) : undefined;
+  return { p50, p99, qps: (queryCount * passes.length) / seconds, mainCpuMs };
 }
 
 /**
