@@ -3,8 +3,12 @@ import { errorResponse } from './errors.js';
 
 /**
  * Refuses a request body over maxBytes with 413, before it is parsed: at once when Content-Length
- * says so, else (chunked, or a lying length) as soon as the bytes read pass the limit, so a huge
- * body is never held in memory whole. Yoga has no limit of its own.
+ * says so, else (chunked) as soon as the bytes read pass the limit, so a huge body is never held
+ * in memory whole. Yoga has no limit of its own. A declared length within the limit is trusted:
+ * node:http delivers exactly that many bytes as the body (any more are read as the next request,
+ * and a length sent with chunked encoding is refused), so only a body without one is counted.
+ * Counting means reading the body into a second Request: 0.05-0.06 ms of the server thread per
+ * search request, measured, which a declared length makes needless.
  */
 export function useRequestSizeLimit(maxBytes: number): Plugin {
   return {
@@ -13,6 +17,7 @@ export function useRequestSizeLimit(maxBytes: number): Plugin {
         errorResponse(fetchAPI, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than the ${maxBytes} bytes allowed (MAX_REQUEST_BYTES)`);
       const declared = Number(request.headers.get('content-length') ?? Number.NaN);
       if (declared > maxBytes) return endResponse(tooLarge());
+      if (Number.isSafeInteger(declared) && declared >= 0) return;
       if (!requestParser || request.body === null) return;
       setRequestParser(async (incoming) => {
         const body = await readAtMost(incoming, maxBytes);

@@ -1,9 +1,11 @@
+import { connect } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toClientError } from '../../src/graphql/errors.js';
 import { withTenantScope } from '../../src/tenants/tenant-scope.js';
 import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
+import { serveOnLoopback } from '../helpers/http-server.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
 
 const endpoint = 'http://narwhal.test/graphql';
@@ -58,6 +60,31 @@ describe('with the default limits', () => {
     const streamed = await post(stream, JSON_TYPE, { duplex: 'half' });
     expect(streamed.status).toBe(413);
     expect(sent).toBeLessThan(64);
+  });
+
+  // The limit trusts a declared length (request-size.plugin.ts): over HTTP, the bytes past it are
+  // never part of the body; they are read as the next request, which meets the limit on its own.
+  it('reads no more body than Content-Length declares over HTTP: what follows is the next request', async () => {
+    const server = await serveOnLoopback(t.app.yoga);
+    try {
+      const request = (query: string, headers = '') => {
+        const body = JSON.stringify({ query });
+        return `POST /graphql HTTP/1.1\r\nhost: narwhal.test\r\ncontent-type: application/json\r\nx-tenant-id: ${slug}\r\n${headers}content-length: ${body.length}\r\n\r\n${body}`;
+      };
+      const socket = connect(Number(new URL(server.origin).port), '127.0.0.1');
+      const received: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      const closed = new Promise((resolve) => socket.on('close', resolve));
+      // Sent in one write: were the first body read past its length, it would not be valid JSON.
+      socket.write(request('{ first: __typename }') + request('{ second: __typename }', 'connection: close\r\n'));
+      await closed;
+      const answers = Buffer.concat(received).toString('utf8');
+      expect(answers.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200']);
+      expect(answers.indexOf('{"data":{"first":"Query"}}')).toBeGreaterThan(0);
+      expect(answers.indexOf('{"data":{"second":"Query"}}')).toBeGreaterThan(answers.indexOf('{"data":{"first":"Query"}}'));
+    } finally {
+      await server.close();
+    }
   });
 
   it('refuses requests a browser could send cross-site without a preflight (CSRF)', async () => {
