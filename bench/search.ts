@@ -27,7 +27,7 @@ import { hnswIndexName, type Tenant } from '../src/tenants/tenant.js';
 import { queryInTenantScope } from '../src/tenants/tenant-scope.js';
 import { buildSearchIndex, createTenant, deleteTenant, dropSearchIndex } from '../src/tenants/tenant.service.js';
 import { bareSearchHandler } from './lib/bare-search-handler.js';
-import { benchConfig, countFromEnv } from './lib/bench-config.js';
+import { benchConfig, countFromEnv, countsFromEnv } from './lib/bench-config.js';
 import { cleanupStep } from './lib/cleanup-step.js';
 import { buildHalfvecIndex, dropIndex, indexBytes, searchHalfvec } from './lib/halfvec-lever.js';
 import { type ConcurrentPass, exactNearest, runConcurrentPass } from './lib/concurrent-pass.js';
@@ -46,12 +46,7 @@ const K = 10;
 const CLIENT_COUNTS = [1, 10];
 const RECALL_QUERIES = 100;
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-const list = (name: string, fallback: number[]) =>
-  (process.env[name] ? (process.env[name] as string).split(',').map(Number) : fallback).map((n) => {
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must list positive integers`);
-    return n;
-  });
-const sizes = list('BENCH_SIZES', [10_000, 100_000]);
+const sizes = countsFromEnv('BENCH_SIZES', [10_000, 100_000]);
 const queryCount = countFromEnv('BENCH_QUERIES', 500);
 // Each pass runs this many times, in alternating order; latencies pool across repeats.
 const repeats = countFromEnv('BENCH_REPEATS', 2);

@@ -28,3 +28,14 @@ export function countFromEnv(name: string, fallback: number): number {
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
   return value;
 }
+
+/** A comma-separated list of positive integers from the environment, or the fallback when unset. */
+export function countsFromEnv(name: string, fallback: readonly number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return [...fallback];
+  return raw.split(',').map((part) => {
+    const value = Number(part);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must list positive integers, got "${part}"`);
+    return value;
+  });
+}
