@@ -88,9 +88,9 @@ export async function startApp(
       await distributeCitusTables(db);
       log('Citus: tenants and deployment_settings are reference tables, documents is distributed by tenant_id');
     }
-    // Tenant requests rely on row-level security as a second wall (migration 0010): refuse to
-    // serve without it. Citus does not use it (see the migration).
-    if (!citus) await assertRowSecurityEnforced(db);
+    // Tenant requests rely on row-level security as a second wall (migrations 0010, 0015):
+    // refuse to serve without it, on every Citus worker too.
+    await assertRowSecurityEnforced(db, { citus });
     await assertDeploymentMatches(db, {
       embeddingDimensions: embedder.dimensions,
       distanceMetric: config.distanceMetric,

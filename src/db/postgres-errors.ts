@@ -11,7 +11,14 @@ type PostgresError = { code?: unknown; constraint?: unknown };
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, constraint: violated } = error as PostgresError;
-  return code === UNIQUE_VIOLATION && (constraint === undefined || violated === constraint);
+  return code === UNIQUE_VIOLATION && (constraint === undefined || isConstraint(violated, constraint));
+}
+
+// On Citus the violation comes back from a worker, named after the shard's copy of the
+// constraint: the table's constraint name and the shard id (tenants_slug_key_102008).
+function isConstraint(violated: unknown, constraint: string): boolean {
+  if (typeof violated !== 'string') return false;
+  return violated === constraint || (violated.startsWith(`${constraint}_`) && /^\d+$/.test(violated.slice(constraint.length + 1)));
 }
 
 export function isUnstorableText(error: unknown): boolean {

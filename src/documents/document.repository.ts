@@ -42,7 +42,9 @@ export async function upsertDocuments(db: Db, scope: TenantShard, rows: readonly
         embedding: eb.ref('excluded.embedding'),
         embedding_model: eb.ref('excluded.embedding_model'),
         content_hash: eb.ref('excluded.content_hash'),
-        updated_at: sql<Date>`now()`,
+        // The proposed row's default, now(): Citus refuses functions that are not IMMUTABLE in
+        // DO UPDATE SET, while a default is evaluated on the coordinator like any insert value.
+        updated_at: eb.ref('excluded.updated_at'),
       })),
     )
     .returning(DOCUMENT_COLUMNS)

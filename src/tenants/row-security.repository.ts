@@ -45,3 +45,41 @@ export async function countVisibleDocuments(db: Db): Promise<number> {
 export async function insertBareDocument(db: Db, tenantId: number): Promise<void> {
   await sql`insert into documents (tenant_id, shard) values (${tenantId}, ${SHARED_SHARD})`.execute(db);
 }
+
+export type WorkerRowSecurity = { node: string; problem: string | null };
+
+/**
+ * On Citus, what each worker says of the app role and of row security on the shards it holds of
+ * documents and its partitions (shard tables are named <table>_<shard id>). Null: all holds.
+ */
+export async function readWorkerRowSecurity(db: Db): Promise<WorkerRowSecurity[]> {
+  const { rows } = await sql<{ node: string; success: boolean; result: string }>`
+    select nodename || ':' || nodeport as node, success, result from run_command_on_workers(${WORKER_ROW_SECURITY_CHECK})`.execute(db);
+  return rows.map((row) => ({ node: row.node, problem: !row.success ? `the check failed: ${row.result}` : row.result || null }));
+}
+
+const WORKER_ROW_SECURITY_CHECK = `
+  select concat_ws('; ',
+    case when r.oid is null then 'the role ${APP_ROLE} does not exist'
+         when r.rolsuper or r.rolbypassrls then 'the role ${APP_ROLE} bypasses row-level security' end,
+    (select count(*) || ' shards of documents without forced row-level security and its policy'
+       from pg_class c
+      where c.relkind = 'r' and c.relname ~ '^documents(_shared|_t[0-9]+)?_[0-9]+$'
+        and not (c.relrowsecurity and c.relforcerowsecurity
+                 and exists (select 1 from pg_policy p where p.polrelid = c.oid and p.polname = 'tenant_isolation'))
+     having count(*) > 0))
+  from (select 1) as one left join pg_roles r on r.rolname = '${APP_ROLE}'`;
+
+/**
+ * For each worker, a tenant id (negative: no tenant can have it) whose shard of the shared pool
+ * that worker holds, so a write for it is checked by that worker's policies.
+ */
+export async function findProbeTenantPerWorker(db: Db): Promise<{ node: string; tenantId: number }[]> {
+  const { rows } = await sql<{ node: string; tenant_id: number }>`
+    select distinct on (n.groupid) n.nodename || ':' || n.nodeport as node, k.tenant_id
+      from generate_series(-2, -200, -1) as k(tenant_id)
+      join pg_dist_placement p on p.shardid = get_shard_id_for_distribution_column('documents_shared', k.tenant_id)
+      join pg_dist_node n on n.groupid = p.groupid and n.noderole = 'primary' and n.isactive
+     order by n.groupid, k.tenant_id desc`.execute(db);
+  return rows.map((row) => ({ node: row.node, tenantId: row.tenant_id }));
+}

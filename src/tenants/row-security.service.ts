@@ -1,5 +1,12 @@
 import type { Db } from '../db/database.js';
-import { countVisibleDocuments, insertBareDocument, readCurrentRole, readRowSecurityFlags } from './row-security.repository.js';
+import {
+  countVisibleDocuments,
+  findProbeTenantPerWorker,
+  insertBareDocument,
+  readCurrentRole,
+  readRowSecurityFlags,
+  readWorkerRowSecurity,
+} from './row-security.repository.js';
 import { APP_ROLE, enterTenantSession } from './tenant-session.repository.js';
 
 // Tenant ids are positive identity values: these name no tenant that can exist.
@@ -10,16 +17,17 @@ const OTHER_TENANT = -2;
  * Refuses to serve unless row-level security really holds tenant requests (migration 0010):
  * documents has it enabled and forced, the app role cannot bypass it, and, in a transaction that
  * is rolled back, a tenant session that names no tenant sees no rows and may not write another
- * tenant's. Not for Citus, where row-level security is not used.
+ * tenant's. On Citus (migration 0015) the policies are checked on the workers, so the same holds
+ * there: every worker is asked about its shards and the role, and refuses a probe's write.
  */
-export async function assertRowSecurityEnforced(db: Db): Promise<void> {
-  const problems = await findRowSecurityProblems(db);
+export async function assertRowSecurityEnforced(db: Db, options: { citus: boolean }): Promise<void> {
+  const problems = await findRowSecurityProblems(db, options);
   if (problems.length > 0) {
     throw new Error(`Row-level security does not hold tenant requests; refusing to serve:\n- ${problems.join('\n- ')}`);
   }
 }
 
-export async function findRowSecurityProblems(db: Db): Promise<string[]> {
+export async function findRowSecurityProblems(db: Db, options: { citus: boolean }): Promise<string[]> {
   const flags = await readRowSecurityFlags(db);
   const problems: string[] = [];
   if (!flags.enabled) problems.push('documents does not have row-level security enabled (pg_class.relrowsecurity)');
@@ -29,7 +37,16 @@ export async function findRowSecurityProblems(db: Db): Promise<string[]> {
   if (flags.role?.bypassRls) problems.push(`the role ${APP_ROLE} has BYPASSRLS: alter role ${APP_ROLE} nobypassrls`);
   if (flags.role?.ownsDocuments) problems.push(`the role ${APP_ROLE} owns documents; it must not`);
   if (problems.length > 0) return problems;
-  return probeTenantSession(db);
+  if (!options.citus) return probeTenantSession(db, OTHER_TENANT);
+  for (const { node, problem } of await readWorkerRowSecurity(db)) {
+    if (problem) problems.push(`on worker ${node}: ${problem}`);
+  }
+  if (problems.length > 0) return problems;
+  // One probe per worker, each writing for a tenant whose shard that worker holds.
+  for (const { node, tenantId } of await findProbeTenantPerWorker(db)) {
+    problems.push(...(await probeTenantSession(db, tenantId)).map((problem) => `on worker ${node}: ${problem}`));
+  }
+  return problems;
 }
 
 class ProbeFinished extends Error {
@@ -38,7 +55,7 @@ class ProbeFinished extends Error {
   }
 }
 
-async function probeTenantSession(db: Db): Promise<string[]> {
+async function probeTenantSession(db: Db, otherTenant: number): Promise<string[]> {
   try {
     await db.transaction().execute(async (trx) => {
       const problems: string[] = [];
@@ -47,7 +64,7 @@ async function probeTenantSession(db: Db): Promise<string[]> {
       if (role !== APP_ROLE) problems.push(`a tenant session runs as "${role}", not ${APP_ROLE}`);
       const visible = await countVisibleDocuments(trx);
       if (visible !== 0) problems.push(`a tenant session for a tenant that does not exist sees ${visible} documents`);
-      const refusal = await insertBareDocument(trx, OTHER_TENANT).then(
+      const refusal = await insertBareDocument(trx, otherTenant).then(
         () => undefined,
         (error: unknown) => error as { code?: string; message?: string },
       );

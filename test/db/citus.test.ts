@@ -24,6 +24,7 @@ import type { Db } from '../../src/db/database.js';
 import type { Database } from '../../src/db/schema.js';
 import { embedText } from '../helpers/hashing-embedder.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
+import { onCitus, testDatabaseUrl } from '../helpers/test-database.js';
 
 // No Citus server here: Kysely compiles the SQL without a connection, and the tests read it.
 const compiler = new Kysely<Database>({
@@ -169,7 +170,7 @@ describe('citusSupportSummary', () => {
   });
 });
 
-describe('on the test engine (plain PostgreSQL, no citus extension)', () => {
+describe.skipIf(onCitus)('on the test engine (plain PostgreSQL, no citus extension)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
@@ -260,7 +261,7 @@ describe('on the test engine (plain PostgreSQL, no citus extension)', () => {
 
   // Rewrites the shared partition, so only on the embedded engine this file owns: never on a
   // TEST_DATABASE_URL other test files may be writing to at the same time.
-  describe.skipIf(!!process.env.TEST_DATABASE_URL)('flattening the shared partition (embedded engine only)', () => {
+  describe.skipIf(testDatabaseUrl() !== undefined)('flattening the shared partition (embedded engine only)', () => {
     it('folds the hash buckets into one partition for shard 0, keeping every row, and is idempotent', async () => {
       const partitioned = async () => {
         const { rows } = await sql<{ kind: string }>`select relkind::text as kind from pg_class where oid = 'documents_shared'::regclass`.execute(t.db);
@@ -304,10 +305,10 @@ describe('on the test engine (plain PostgreSQL, no citus extension)', () => {
 
 // Needs a Citus coordinator with pgvector and registered workers, e.g. the compose `citus`
 // profile: CITUS_TEST_URL=postgres://narwhal:narwhal@localhost:5433/narwhal
-describe.skipIf(!process.env.CITUS_TEST_URL)('against a live Citus coordinator (skipped: CITUS_TEST_URL is not set)', () => {
+describe.skipIf(!onCitus)('against a live Citus coordinator (skipped: CITUS_TEST_URL is not set)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ env: { DATABASE_URL: process.env.CITUS_TEST_URL! } });
+    t = await startTestApp();
     // Idempotent: a no-op when startup already distributed the tables.
     await distributeCitusTables(t.db);
   });

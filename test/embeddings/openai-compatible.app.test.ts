@@ -3,7 +3,9 @@ import { type OpenAiEmbeddingsServer, startOpenAiEmbeddingsServer } from '../hel
 import { type TestApp, errorCode, startTestApp } from '../helpers/test-app.js';
 
 // The whole server configured for a hosted provider, against a local server speaking its protocol.
-const DIMENSIONS = 16;
+// The test database's dimension (the default embedder's 512): an external test database is shared
+// by every test file, and a database keeps the dimension it was created with.
+const DIMENSIONS = 512;
 let provider: OpenAiEmbeddingsServer;
 let t: TestApp;
 let slug: string;

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import type { EmbeddingProvider } from '../../src/embeddings/embedding-provider.js';
 import type { Logger } from '../../src/logging/logger.js';
 import { createHashingEmbedder } from './hashing-embedder.js';
+import { testDatabaseUrl } from './test-database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -15,7 +16,7 @@ export type GraphQLResponse<T = Record<string, any>> = {
 
 /**
  * The real application over the test engine: embedded PGlite in memory, or the external
- * PostgreSQL named by TEST_DATABASE_URL. Requests go through yoga.fetch, the same handler HTTP uses.
+ * PostgreSQL or Citus coordinator named by testDatabaseUrl(). Requests go through yoga.fetch, the same handler HTTP uses.
  */
 export async function startTestApp(
   options: {
@@ -34,7 +35,7 @@ export async function startTestApp(
     SEED_DEMO: 'false',
     ADMIN_TOKEN,
     LOG_LEVEL: 'silent',
-    ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
+    ...(testDatabaseUrl() ? { DATABASE_URL: testDatabaseUrl() as string } : {}),
     ...options.env,
   });
   const unexpectedErrors: unknown[] = [];

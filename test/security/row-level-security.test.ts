@@ -6,6 +6,7 @@ import { enterTenantSession } from '../../src/tenants/tenant-session.repository.
 import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
 import type { Tenant } from '../../src/tenants/tenant.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
+import { onCitus } from '../helpers/test-database.js';
 
 // Row-level security as the second wall: with a tenant session open (what withTenantScope does),
 // SQL that forgets the tenant filter still reaches only that tenant's rows.
@@ -57,7 +58,7 @@ afterAll(async () => {
 
 describe('row-level security', () => {
   it('finds nothing wrong at startup on this engine', async () => {
-    expect(await findRowSecurityProblems(t.db)).toEqual([]);
+    expect(await findRowSecurityProblems(t.db, { citus: onCitus })).toEqual([]);
   });
 
   it("hides another tenant's rows from SQL that forgets the tenant filter", async () => {

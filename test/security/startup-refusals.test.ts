@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { startTestApp } from '../helpers/test-app.js';
+import { testDatabaseUrl } from '../helpers/test-database.js';
 
 // The server refuses to start rather than serve tenants without real authentication or without
 // row-level security, and says which setting is at fault.
@@ -35,7 +36,7 @@ describe('startup refusals', () => {
   });
 
   // Breaking row-level security on a shared external database would break other tests.
-  it.skipIf(process.env.TEST_DATABASE_URL !== undefined)('refuses to serve when row-level security does not hold', async () => {
+  it.skipIf(testDatabaseUrl() !== undefined)('refuses to serve when row-level security does not hold', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'narwhal-rls-'));
     try {
       const first = await startTestApp({ env: { DATA_DIR: dataDir } });
