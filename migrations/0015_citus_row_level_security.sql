@@ -88,6 +88,18 @@ begin
   end
   $f$;
 
+  -- Migration 0013's LEAKPROOF marks, on the workers too: that is where the policies are checked
+  -- and where the GIN indexes must stay usable under them. Only a superuser may; elsewhere the
+  -- filters stay correct and scan the tenant's rows (as 0013 says).
+  -- (A worker added later needs the same two statements: docs/citus.md.)
+  if exists (
+    select 1 from run_command_on_workers($c$alter function pg_catalog.jsonb_contains(jsonb, jsonb) leakproof$c$) where not success
+    union all
+    select 1 from run_command_on_workers($c$alter function pg_catalog.ts_match_vq(tsvector, tsquery) leakproof$c$) where not success
+  ) then
+    raise notice 'Not a superuser: metadata filters and ts_rank keyword search will scan the tenant''s rows on the workers';
+  end if;
+
   perform narwhal_secure_documents_table('documents');
   for part in select relid from pg_partition_tree('documents') where relid <> 'documents'::regclass loop
     perform narwhal_secure_documents_table(part);

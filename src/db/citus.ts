@@ -304,9 +304,11 @@ export type ShardPlacement = { shardId: string; host: string; port: number };
 /** Where the tenant's rows of a distributed table (documents or one of its partitions) live. */
 export async function findTenantPlacement(db: Db, table: string, tenantId: number): Promise<ShardPlacement | undefined> {
   assertTenantId(tenantId);
+  // Undefined, not an error, when the table is gone (a tenant demoted or deleted meanwhile).
   const { rows } = await sql<{ shard_id: string; host: string; port: number }>`
     select s.shardid::text as shard_id, n.nodename as host, n.nodeport as port
-      from (select get_shard_id_for_distribution_column(${table}::regclass, ${tenantId}::integer) as shardid) as s
+      from (select get_shard_id_for_distribution_column(t.oid, ${tenantId}::integer) as shardid
+              from (select to_regclass(${table}) as oid) as t where t.oid is not null) as s
       join pg_dist_placement p on p.shardid = s.shardid
       join pg_dist_node n on n.groupid = p.groupid and n.noderole = 'primary'`.execute(db);
   const row = rows[0];
