@@ -357,4 +357,67 @@ describe.skipIf(!onCitus)('against a live Citus coordinator (skipped: CITUS_TEST
     });
     expect(onWorker).toBe('77');
   });
+
+  // Every statement of a tenant's request runs under citus.multi_task_query_log_level = error
+  // (migration 0015): one that Citus would send to more than one shard fails the request. So each
+  // operation below answering without error is each of its statements routed to one worker.
+  it('routes every tenant operation to one worker (a statement with more than one task would fail it)', async () => {
+    const slugs = [await t.createTenant('route-shared'), await t.createTenant('route-dedicated', { placement: 'DEDICATED' })];
+    const ids = await sql<{ id: number; slug: string }>`select id, slug from tenants where slug in (${sql.join(slugs)})`.execute(t.db);
+    const workers = new Set<string>();
+    for (const slug of slugs) {
+      const as = t.as(slug);
+      const ok = async (query: string, variables: Record<string, unknown> = {}) => {
+        const result = await as(query, variables);
+        expect(result.errors, query).toBeUndefined();
+        return result.data!;
+      };
+      const written = await ok(
+        'mutation($d: [DocumentInput!]!) { upsertDocuments(documents: $d) { documents { id } } }',
+        { d: [
+          { externalId: 'text', content: 'routing a narwhal search', metadata: { lang: 'en' } },
+          { externalId: 'vector', content: 'a vector of its own', embedding: embedText('own vector') },
+        ] },
+      );
+      const id = written.upsertDocuments.documents[0].id;
+      for (const mode of ['VECTOR', 'KEYWORD', 'HYBRID']) {
+        const found = await ok(`{ search(query: "narwhal search", mode: ${mode}) { hits { document { externalId } } info { keywordRanking } } }`);
+        expect(found.search.hits.length).toBeGreaterThan(0);
+        // No pg_textsearch on these workers: keyword ranking falls back to ts_rank, and says so.
+        if (mode !== 'VECTOR') expect(found.search.info.keywordRanking).toBe('TS_RANK');
+      }
+      await ok('{ search(query: "narwhal", filter: {lang: "en"}, where: {path: ["lang"], eq: "en"}) { hits { rank } } }');
+      await ok('query($v: [Float!]) { search(vector: $v) { hits { rank } } }', { v: embedText('own vector') });
+      await ok('query($id: ID!) { document(id: $id) { similar(first: 1) { hits { rank } } } node(id: $id) { id } }', { id });
+      await ok('{ documents(first: 1) { edges { node { externalId } } pageInfo { hasNextPage } } tenant { documentCount } }');
+      expect((await ok('mutation { deleteDocuments(externalIds: ["vector"]) }')).deleteDocuments).toBe(1);
+      const tenant = await t.admin('query($s: String!) { tenantBySlug(slug: $s) { worker indexSizeBytes } }', { s: slug });
+      expect(tenant.errors).toBeUndefined();
+      workers.add(tenant.data!.tenantBySlug.worker);
+    }
+    // searchMany alone fans out: one tenant-scoped search per tenant, merged.
+    const many = await t.admin('query($s: [String!]!) { searchMany(tenants: $s, query: "narwhal search", first: 4) { tenant { slug } } }', { s: slugs });
+    expect(many.errors).toBeUndefined();
+    expect(new Set(many.data!.searchMany.map((hit: { tenant: { slug: string } }) => hit.tenant.slug))).toEqual(new Set(slugs));
+    expect([...workers].every((worker) => /^127\.0\.0\.1:\d+$/.test(worker))).toBe(true);
+    expect(ids.rows).toHaveLength(2);
+  });
+
+  it('places an isolated DEDICATED tenant on the worker asked for, and reads its index there', async () => {
+    const slug = await t.createTenant('placed', { placement: 'DEDICATED' });
+    const write = await t.as(slug)('mutation { upsertDocuments(documents: [{ externalId: "p", content: "placed on a worker" }]) { documents { id } } }');
+    expect(write.errors).toBeUndefined();
+    const before = await t.admin('query($s: String!) { tenantBySlug(slug: $s) { worker indexSizeBytes } }', { s: slug });
+    const workers = (await sql<{ w: string }>`select nodename || ':' || nodeport as w from pg_dist_node where groupid <> 0 order by nodeid`.execute(t.db)).rows.map((r) => r.w);
+    const other = workers.find((worker) => worker !== before.data!.tenantBySlug.worker)!;
+    expect(before.data!.tenantBySlug.indexSizeBytes).toBeGreaterThan(0);
+    const placed = await t.admin('mutation($s: String!, $w: String!) { placeTenant(slug: $s, worker: $w) { worker } }', { s: slug, w: other });
+    expect(placed.errors).toBeUndefined();
+    expect(placed.data!.placeTenant.worker).toBe(other);
+    const found = await t.as(slug)('{ search(query: "placed", first: 1) { hits { document { externalId } } } }');
+    expect(found.data!.search.hits[0].document.externalId).toBe('p');
+    const refused = await t.admin('mutation($s: String!) { placeTenant(slug: $s, worker: "nowhere:1") { worker } }', { s: slug });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0]?.extensions?.field).toBe('worker');
+  });
 });
