@@ -4,7 +4,8 @@ import { type TestApp, errorCode, startTestApp } from '../helpers/test-app.js';
 
 // KEYWORD ranks by the query's text alone: it never asks the embedding provider, so it keeps
 // answering while the provider is down (here: the local OpenAI-compatible server, stopped).
-const DIMENSIONS = 16;
+// As the test databases store (an external one is shared by every test file).
+const DIMENSIONS = 512;
 let provider: OpenAiEmbeddingsServer;
 let t: TestApp;
 let slug: string;
