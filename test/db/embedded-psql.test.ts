@@ -4,6 +4,7 @@ import { type Db, createDatabase, executePipelined } from '../../src/db/database
 import { type Engine, startEmbeddedEngine } from '../../src/db/engine.js';
 import { isDatabaseUnavailable } from '../../src/db/postgres-errors.js';
 import { type PsqlSession, openPsql } from '../helpers/psql-session.js';
+import { startTestApp } from '../helpers/test-app.js';
 
 // A real psql beside the server's own pool (createDatabase over the engine's channel, as the
 // server runs it) on one embedded engine: both work at once, taking turns at transaction
@@ -117,5 +118,31 @@ describe('psql beside the server on the embedded engine', () => {
     expect((await sql<{ n: number }>`select count(*)::int as n from notes`.execute(db)).rows).toEqual([{ n: 0 }]);
     const next = await psql();
     expect((await next.run(`select to_regclass('pg_temp.scratch') is null`)).out).toBe('t');
+  });
+});
+
+describe('psql beside the whole server', () => {
+  it('GraphQL requests succeed while psql is connected, idle or running statements', async () => {
+    const t = await startTestApp();
+    try {
+      const slug = await t.createTenant('psql');
+      const session = await openPsql(t.app.engine.url);
+      try {
+        const upsert = await t.as(slug)('mutation($d: [DocumentInput!]!) { upsertDocuments(documents: $d) { documents { id } } }', {
+          d: [{ externalId: 'whales', content: 'Whales migrate across oceans.' }],
+        });
+        expect(upsert.errors).toBeUndefined();
+        const search = '{ search(query: "whales", first: 1) { hits { document { externalId } } } }';
+        for (let i = 0; i < 5; i++) expect((await t.as(slug)(search)).data!.search.hits).toEqual([{ document: { externalId: 'whales' } }]);
+        const [counted, found] = await Promise.all([session.run('select count(*) from documents'), t.as(slug)(search)]);
+        expect(Number(counted.out)).toBeGreaterThan(0);
+        expect(found.errors).toBeUndefined();
+      } finally {
+        await session.quit();
+      }
+      expect(t.unexpectedErrors).toEqual([]);
+    } finally {
+      await t.close();
+    }
   });
 });
