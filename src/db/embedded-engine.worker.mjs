@@ -1,7 +1,7 @@
 // @ts-check
 // Runs the embedded PostgreSQL (PGlite, WASM) in a worker thread, so a long statement (an index
 // build, a bulk insert) never stalls the event loop that serves HTTP, and query execution overlaps
-// GraphQL work on another core. Clients reach it two ways, one at a time: the server's own pool
+// GraphQL work on another core. Clients reach it two ways, side by side: the server's own pool
 // through a MessagePort (engine-channel.ts), and psql or any DATABASE_URL client through a
 // loopback TCP port. Plain JavaScript so it starts the same under node, tsx and vitest.
 import { createServer } from 'node:net';
@@ -9,33 +9,30 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_textsearch } from '@electric-sql/pglite-pg_textsearch';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { EmbeddedSession, fatal } from './embedded-session.mjs';
+import { EmbeddedSession } from './embedded-session.mjs';
+import { EngineTurns } from './engine-turns.mjs';
 
 if (!parentPort) throw new Error('embedded-engine.worker must run in a worker thread');
 const control = parentPort;
-const { dataDir, listenPort, settings, channel } = /**
-  @type {{ dataDir: string, listenPort: number, settings: string[], channel: import('node:worker_threads').MessagePort }} */ (workerData);
+const { dataDir, listenPort, settings, turnWaitMs, channel } = /**
+  @type {{ dataDir: string, listenPort: number, settings: string[], turnWaitMs: number, channel: import('node:worker_threads').MessagePort }} */ (workerData);
 
 try {
   // pg_textsearch gives keyword search true BM25 ranking (migration 0008 creates its index).
   const db = await PGlite.create(dataDir, { extensions: { vector, pg_textsearch }, postgresqlconf: settings });
 
-  // PGlite is one backend session: two clients would run their statements inside each other's
-  // transactions. So one client at a time; another is refused as a full server refuses one. A
-  // client that has gone no longer counts: the next one is taken, and starts once the session
-  // before it is cleared (a pool reconnecting as its idle connection closes is not refused).
-  /** @type {{ session: EmbeddedSession, hangUp: () => void } | undefined} */
-  let active;
-  /** @param {import('./embedded-session.mjs').Transport} transport @param {() => void} hangUp */
-  const open = (transport, hangUp) => {
-    if (active && !active.session.leaving) return undefined;
-    const session = new EmbeddedSession(db, transport, () => {
-      if (active?.session === session) active = undefined;
-    }, active?.session.finished);
-    active = { session, hangUp };
+  // PGlite is one backend session: its clients take turns at transaction boundaries (engine-turns.mjs),
+  // each with its own prepared statements and session settings (embedded-session.mjs).
+  const turns = await EngineTurns.create(db, turnWaitMs);
+  /** @type {Map<EmbeddedSession, () => void>} the open sessions, each with how to hang up on its client */
+  const sessions = new Map();
+  let nextId = 1;
+  /** @param {'tcp' | 'channel'} kind @param {import('./embedded-session.mjs').Transport} transport @param {() => void} hangUp */
+  const open = (kind, transport, hangUp) => {
+    const session = new EmbeddedSession(db, turns, nextId++, kind, transport, () => sessions.delete(session));
+    sessions.set(session, hangUp);
     return session;
   };
-  const busy = () => fatal('53300', 'the embedded engine serves one connection at a time, and one is open');
 
   /** @type {Set<import('node:net').Socket>} */
   const sockets = new Set();
@@ -44,8 +41,7 @@ try {
     socket.once('close', () => sockets.delete(socket));
     socket.setNoDelay(true);
     socket.on('error', () => {}); // 'close' follows, and ends the session
-    const session = open({ send: (bytes) => socket.write(bytes), end: () => socket.end() }, () => socket.destroy());
-    if (!session) return socket.end(busy());
+    const session = open('tcp', { send: (bytes) => socket.write(bytes), end: () => socket.end() }, () => socket.destroy());
     socket.on('data', (chunk) => session.receive(chunk));
     socket.on('close', () => void session.close());
   });
@@ -65,9 +61,7 @@ try {
       channel.postMessage({ id, end: true });
     };
     if (message.open) {
-      const session = open({ send, end }, end);
-      if (!session) return send(busy()), end();
-      channelSessions.set(id, session);
+      channelSessions.set(id, open('channel', { send, end }, end));
     } else if (message.data) {
       channelSessions.get(id)?.receive(message.data);
     } else if (message.close) {
@@ -80,13 +74,11 @@ try {
   control.on('message', async (/** @type {string} */ message) => {
     if (message !== 'close') return;
     try {
-      // The open session's statement finishes (and its open transaction rolls back) first.
-      const current = active;
-      if (current) {
-        await current.session.close();
-        current.hangUp();
-      }
-      // A refused client may never close its end; the server waits for every socket to close.
+      // Each open session's statement finishes (and a transaction left open rolls back) first.
+      const open = [...sessions];
+      await Promise.all(open.map(([session]) => session.close()));
+      for (const [, hangUp] of open) hangUp();
+      // A client may never close its end; the server waits for every socket to close.
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(() => resolve(undefined)));
       await db.close();

@@ -10,7 +10,7 @@ type Reply = { id: number; data?: Uint8Array; end?: true };
  * main thread about 0.15 ms per query and the engine as much per answer (CPU profiles: socket
  * writes were the largest single item on both threads); a message to a thread costs a copy and a
  * wake-up. One port keeps every connection's messages in order: a closed connection is gone
- * before the next one opens, which the engine's one-session rule needs.
+ * before the next one opens.
  */
 export class EngineChannel {
   private readonly streams = new Map<number, EngineStream>();

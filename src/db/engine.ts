@@ -33,15 +33,29 @@ export function externalEngine(url: string, poolSize: number): Engine {
 const EMBEDDED_SETTINGS = ['shared_buffers = 512MB', 'maintenance_work_mem = 512MB'];
 
 /**
+ * How long a client of the embedded engine waits while another holds its one backend (inside a
+ * transaction, or one long statement) before its statement fails with SQLSTATE 53300, which the
+ * server answers as DATABASE_UNAVAILABLE: as long as the pool waits for a connection.
+ */
+export const EMBEDDED_TURN_WAIT_MS = 5000;
+
+/**
  * Starts PGlite (PostgreSQL in WASM, with pgvector) in a worker thread. The application talks to
  * it through the same pg Pool and Kysely code as to an external server, its bytes carried by a
- * MessagePort (engine-channel.ts); psql and other clients reach it on a loopback port (url).
+ * MessagePort (engine-channel.ts); psql and other clients reach it on a loopback port (url), all
+ * at once, taking turns at transaction boundaries.
  * dataDir is a directory path, or `memory://` for a throwaway database.
  */
-export async function startEmbeddedEngine(options: { dataDir: string; port: number }): Promise<Engine> {
+export async function startEmbeddedEngine(options: { dataDir: string; port: number; turnWaitMs?: number }): Promise<Engine> {
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(new URL('./embedded-engine.worker.mjs', import.meta.url), {
-    workerData: { dataDir: options.dataDir, listenPort: options.port, settings: EMBEDDED_SETTINGS, channel: port2 },
+    workerData: {
+      dataDir: options.dataDir,
+      listenPort: options.port,
+      settings: EMBEDDED_SETTINGS,
+      turnWaitMs: options.turnWaitMs ?? EMBEDDED_TURN_WAIT_MS,
+      channel: port2,
+    },
     transferList: [port2],
   });
   const channel = new EngineChannel(port1);

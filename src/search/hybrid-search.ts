@@ -4,6 +4,7 @@ import { type Weighting, reciprocalRankFusion, weightedFusion } from './fusion.j
 import { type SearchInfo, runVectorSearch } from './search-strategy.js';
 import {
   type KeywordRow,
+  type KeywordSearchParams,
   type SearchParams,
   type SearchRow,
   findBm25IndexName,
@@ -19,15 +20,17 @@ export type KeywordRanking = 'BM25' | 'TS_RANK';
 
 export type Fusion = { method: 'RRF'; k: number } | ({ method: 'WEIGHTED' } & Weighting);
 
-export type RankedRow = SearchRow & { keywordScore: number | null; fusedScore: number | null };
+/** distance is null in a KEYWORD search: its text is not embedded. */
+export type RankedRow = Omit<SearchRow, 'distance'> & { distance: number | null; keywordScore: number | null; fusedScore: number | null };
 
 type Context = { trx: Db; tenant: Tenant; scope: TenantShard; efSearch: number; citus: boolean };
 type TextParams = SearchParams & { text: string; textSearchConfig: string };
+type KeywordParams = KeywordSearchParams & { textSearchConfig: string };
 
 /** Keyword search alone: every document matching a term, ranked; complete by construction. */
 export async function runKeywordSearch(
   ctx: Context,
-  params: TextParams,
+  params: KeywordParams,
 ): Promise<{ rows: RankedRow[]; info: SearchInfo; keywordRanking: KeywordRanking }> {
   const { rows, ranking } = await keywordRows(ctx, params);
   return {
@@ -38,7 +41,7 @@ export async function runKeywordSearch(
 }
 
 /** BM25 where the tenant's table has a bm25 index, else ts_rank over the tsvector column. */
-async function keywordRows(ctx: Context, params: TextParams): Promise<{ rows: KeywordRow[]; ranking: KeywordRanking }> {
+async function keywordRows(ctx: Context, params: KeywordParams): Promise<{ rows: KeywordRow[]; ranking: KeywordRanking }> {
   const indexName = await findBm25IndexName(ctx.trx, ctx.scope);
   if (indexName === undefined) return { rows: await searchKeyword(ctx.trx, ctx.scope, params), ranking: 'TS_RANK' };
   const unfiltered = !params.filter && !params.where && !params.excludeId;

@@ -12,7 +12,7 @@ export const SEARCH_MANY_LIMITS = { tenants: 100 } as const;
  * One search over several tenants (admin): each tenant's own top-k, from its own partition and
  * strategy, merged into the global top-k. Correct because any document in the global top-k is in
  * its tenant's top-k. Only distances and keyword scores compare across tenants; fused scores are
- * normalized per result list and do not, so HYBRID is refused.
+ * normalized per result list and do not, so HYBRID is refused. (VECTOR hits always have a distance.)
  */
 export async function searchMany(
   deps: ServiceDeps,
@@ -31,7 +31,7 @@ export async function searchMany(
   const better =
     args.mode === 'KEYWORD'
       ? (a: TenantSearchHit, b: TenantSearchHit) => (b.keywordScore ?? 0) - (a.keywordScore ?? 0)
-      : (a: TenantSearchHit, b: TenantSearchHit) => a.distance - b.distance;
+      : (a: TenantSearchHit, b: TenantSearchHit) => (a.distance ?? 0) - (b.distance ?? 0);
   const first = args.first ?? 10;
   return perTenant
     .flat()

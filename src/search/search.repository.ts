@@ -32,6 +32,13 @@ export type SearchParams = {
 
 export type SearchRow = DocumentRow & { distance: number };
 
+/** A keyword search's query vector is null when its text was not embedded: its rows' distance is then null. */
+export type KeywordSearchParams = Omit<SearchParams, 'vector'> & { vector: VectorParameter | null; text: string };
+
+function distanceOrNull(params: Pick<KeywordSearchParams, 'metric' | 'vector'>): RawBuilder<number | null> {
+  return params.vector === null ? sql<null>`null::float8` : DISTANCE[params.metric](params.vector);
+}
+
 /**
  * An integer written into the statement's text. Only for values the server itself decides (a
  * tenant's shard and id, a validated page size), where the planner should see the value: the limit
@@ -165,23 +172,23 @@ export async function findDocumentEmbedding(db: Db, scope: TenantShard, id: Docu
   return row?.embedding;
 }
 
-export type KeywordRow = SearchRow & { keyword_score: number };
+export type KeywordRow = DocumentRow & { distance: number | null; keyword_score: number };
 
 /**
  * The tenant's documents matching any of the text's terms, best ts_rank first (normalized by
- * document length), each with its vector distance too. An OR of the terms, not plainto_tsquery's
+ * document length), each with its vector distance (null without a query vector). An OR of the terms, not plainto_tsquery's
  * AND: a question's words rarely all appear in the passage that answers it.
  */
 export async function searchKeyword(
   db: Db,
   scope: TenantShard,
-  params: SearchParams & { text: string; textSearchConfig: string },
+  params: KeywordSearchParams & { textSearchConfig: string },
 ): Promise<KeywordRow[]> {
   const terms = sql`replace(plainto_tsquery(${params.textSearchConfig}::regconfig, ${params.text})::text, '&', '|')::tsquery`;
   const rank = sql<number>`ts_rank(content_tsv, ${terms}, 1)`;
   return matchingDocuments(db, scope, params)
     .select(DOCUMENT_COLUMNS)
-    .select(DISTANCE[params.metric](params.vector).as('distance'))
+    .select(distanceOrNull(params).as('distance'))
     .select(rank.as('keyword_score'))
     .where(sql<boolean>`content_tsv @@ ${terms}`)
     .orderBy('keyword_score', 'desc')
@@ -214,11 +221,11 @@ export async function findBm25IndexName(db: Db, scope: TenantShard): Promise<str
 export async function searchBm25(
   db: Db,
   scope: TenantShard,
-  params: SearchParams & { text: string; indexName: string; indexOrdered: boolean },
+  params: KeywordSearchParams & { indexName: string; indexOrdered: boolean },
 ): Promise<KeywordRow[]> {
   // pg_textsearch scores are negated BM25 (smaller is better); 0 means no term matched.
   const bm25 = sql<number>`content <@> to_bm25query(${params.text}, ${params.indexName})`;
-  const distance = DISTANCE[params.metric](params.vector);
+  const distance = distanceOrNull(params);
   if (params.indexOrdered) {
     // Non-matching rows (score 0) come last in index order and are dropped here: a `< 0` filter
     // in SQL would score every row again (20 ms instead of 2 for 3,000 documents).

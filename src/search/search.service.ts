@@ -43,8 +43,9 @@ export type SearchArgs = {
 
 export type SearchHit = {
   rank: number;
-  distance: number;
-  score: number;
+  /** Null in KEYWORD mode: its query text is not embedded. */
+  distance: number | null;
+  score: number | null;
   /** Keyword relevance; null in VECTOR mode or when the text did not match the document. */
   keywordScore: number | null;
   /** The fused score HYBRID ranks by; null in the other modes. */
@@ -77,36 +78,39 @@ export async function search(
   if (mode !== 'VECTOR' && rest.query === null) throw badUserInput('query', `${mode} search needs query text`);
   const fusion = validateFusion(args.fusion, deps.hybridVectorTrust);
   const shaping = validateShaping(args);
-  const vector = rest.vector ?? (await loaders.queries.load(rest.query as string));
+  // KEYWORD ranks by text alone: embedding its query would only cost the model's time (and fail
+  // with the provider down) for a distance nobody ranks by, so its hits carry none.
+  const vector = mode === 'KEYWORD' ? null : (rest.vector ?? (await loaders.queries.load(rest.query as string)));
   const first = rest.params.limit;
   // Grouping keeps one hit per group: ask for a deeper list so enough groups survive.
   const depth = shaping.groupBy ? Math.min(SEARCH_LIMITS.first.max, first * GROUPING_DEPTH) : first;
-  const params: SearchParams = { ...rest.params, limit: depth, vector: toVectorParameter(vector) };
+  const base = { ...rest.params, limit: depth };
+  const params: SearchParams | undefined = vector === null ? undefined : { ...base, vector: toVectorParameter(vector) };
   // HNSW returns at most ef_search rows: a deeper (grouped) list needs a wider walk.
   const efSearch = Math.min(HNSW_LIMITS.efSearch.max, Math.max(settings.efSearch, depth));
   // A vector search's settings go with entering the tenant's scope: one round trip fewer. (On
   // Citus the scope sends them as SET LOCAL, which reaches the worker: migration 0015.)
   const presetSettings = mode === 'VECTOR';
-  const scopeSettings = presetSettings ? vectorSearchSettings(efSearch, Boolean(params.filter || params.where)) : {};
+  const scopeSettings = presetSettings ? vectorSearchSettings(efSearch, Boolean(base.filter || base.where)) : {};
   const searchInTransaction = () =>
     withTenantScope(
       deps.db,
       tenant.id,
       async (trx, scope, current) => {
         const ctx = { trx, tenant: current, scope, efSearch, citus: deps.citus, settingsApplied: presetSettings };
-        const text = { ...params, text: rest.query as string, textSearchConfig: deps.textSearchConfig };
-        if (mode === 'KEYWORD') return runKeywordSearch(ctx, text);
-        if (mode === 'HYBRID') return runHybridSearch(ctx, text, fusion);
+        const text = { text: rest.query as string, textSearchConfig: deps.textSearchConfig };
+        if (params === undefined) return runKeywordSearch(ctx, { ...base, ...text, vector: null });
+        if (mode === 'HYBRID') return runHybridSearch(ctx, { ...params, ...text }, fusion);
         return { ...(await runVectorSearch(trx, current, scope, params, ctx)), keywordRanking: null };
       },
       scopeSettings,
     );
   // The most common search, by vector with no filter, takes one round trip when it can.
-  const inOneRoundTrip = presetSettings && !params.filter && !params.where && !deps.db.isTransaction;
+  const inOneRoundTrip = presetSettings && params && !params.filter && !params.where && !deps.db.isTransaction;
   // (On Citus queryInTenantScope runs the same statements in a transaction.)
   const quick = inOneRoundTrip ? await runVectorSearchInOneRoundTrip(deps.db, tenant, params, { efSearch, settings: scopeSettings }) : undefined;
   const { rows, info, keywordRanking } = quick ? { ...quick, keywordRanking: null } : await searchInTransaction();
-  const shaped = shapeRows(rows, shaping, first, mode);
+  const shaped = shapeRows<HitRow>(rows, shaping, first, mode);
   const complete = info.complete && (!shaping.groupBy || shaped.length === first || rows.length < depth);
   const reason = complete === info.complete ? info.reason : `${info.reason}; only ${shaped.length} groups among the ${depth} best hits`;
   deps.onSearch?.({ strategy: info.strategy, mode });
@@ -128,7 +132,10 @@ function validateShaping(args: SearchArgs): Shaping {
   return { groupBy, autocut: cut };
 }
 
-function shapeRows<R extends SearchRow & Partial<Pick<RankedRow, 'keywordScore' | 'fusedScore'>>>(
+/** A row of any mode: its distance is null in KEYWORD mode; the scores are there in KEYWORD and HYBRID. */
+type HitRow = Omit<SearchRow, 'distance'> & Partial<Pick<RankedRow, 'keywordScore' | 'fusedScore'>> & { distance: number | null };
+
+function shapeRows<R extends HitRow>(
   rows: R[],
   shaping: Shaping,
   first: number,
@@ -138,7 +145,7 @@ function shapeRows<R extends SearchRow & Partial<Pick<RankedRow, 'keywordScore' 
   const grouped = groupBy ? bestPerGroup(rows, (row) => groupKey(row.metadata, groupBy, row.id), first) : rows.slice(0, first);
   if (shaping.autocut === undefined) return grouped;
   const scoreOf = (row: R) =>
-    mode === 'HYBRID' ? (row.fusedScore ?? 0) : mode === 'KEYWORD' ? (row.keywordScore ?? 0) : -row.distance;
+    mode === 'HYBRID' ? (row.fusedScore ?? 0) : mode === 'KEYWORD' ? (row.keywordScore ?? 0) : -(row.distance ?? 0);
   return autocut(grouped, scoreOf, shaping.autocut);
 }
 
@@ -186,11 +193,11 @@ export async function searchSimilar(
   return { hits: toHits(deps, rows), info: { ...info, mode: 'VECTOR', keywordRanking: null } };
 }
 
-function toHits(deps: ServiceDeps, rows: (SearchRow & Partial<Pick<RankedRow, 'keywordScore' | 'fusedScore'>>)[]): SearchHit[] {
+function toHits(deps: ServiceDeps, rows: HitRow[]): SearchHit[] {
   return rows.map((row, index) => ({
     rank: index + 1,
     distance: row.distance,
-    score: scoreFromDistance(deps.metric, row.distance),
+    score: row.distance === null ? null : scoreFromDistance(deps.metric, row.distance),
     keywordScore: row.keywordScore ?? null,
     fusedScore: row.fusedScore ?? null,
     document: toDocument(row),

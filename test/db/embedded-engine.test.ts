@@ -2,15 +2,14 @@ import { CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Db, createDatabase } from '../../src/db/database.js';
+import { type Db, createDatabase, executePipelined } from '../../src/db/database.js';
 import { type Engine, startEmbeddedEngine } from '../../src/db/engine.js';
 import { runPipelined } from '../../src/db/pipeline.js';
-import { isDatabaseUnavailable } from '../../src/db/postgres-errors.js';
 import { READY_FOR_QUERY_IDLE, openRawConnection } from '../helpers/raw-postgres-connection.js';
 
 // The embedded engine's transports (a MessagePort for the server's pool, loopback TCP for psql)
-// and settings, seen from plain pg clients. The engine serves one connection at a time, so each
-// test ends its pool before the next opens one.
+// and settings, seen from plain pg clients. Most tests end their pool before the next opens one:
+// the last client to leave resets the engine's one backend (embedded-psql.test.ts has clients side by side).
 let engine: Engine;
 
 beforeAll(async () => {
@@ -48,21 +47,29 @@ describe('embedded engine', () => {
     }
   });
 
-  it('serves one connection at a time: a second is refused with 53300 until the first closes', async () => {
+  it('serves a second connection beside the first, each with its own prepared statements under one name', async () => {
     await withDatabase(async (db) => {
       await sql`select 1`.execute(db);
-      const psql = new pg.Client({ connectionString: engine.url });
-      const refused = await psql.connect().then(() => undefined, (error: unknown) => error);
-      expect((refused as { code?: string }).code).toBe('53300');
-      expect(isDatabaseUnavailable(refused)).toBe(true);
+      const other = new pg.Client({ connectionString: engine.url });
+      await other.connect();
+      try {
+        // The server's pool and another client both prepare `narwhal_1`, each its own text.
+        await other.query({ name: 'narwhal_1', text: 'select 2 as two' });
+        const pool = createDatabase(engine, 1);
+        try {
+          // A Kysely statement first: Kysely ends a pool at destroy() only once it has used it.
+          await sql`select 1`.execute(pool);
+          const [rows] = await executePipelined(pool, [CompiledQuery.raw('select 1 as one', [])]);
+          expect(rows).toEqual([{ one: 1 }]);
+        } finally {
+          await pool.destroy();
+        }
+        expect((await other.query({ name: 'narwhal_1', text: 'select 2 as two' })).rows).toEqual([{ two: 2 }]);
+        expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await other.end();
+      }
     });
-    const again = new pg.Client({ connectionString: engine.url });
-    await again.connect();
-    try {
-      expect((await again.query('select 2 as two')).rows).toEqual([{ two: 2 }]);
-    } finally {
-      await again.end();
-    }
   });
 
   it('rolls back what a connection left open when it goes, so the next connection is not inside it', async () => {
@@ -110,7 +117,7 @@ describe('embedded engine', () => {
     await raw.waitFor('42601');
     raw.socket.destroy();
     await raw.closed;
-    await engineNoticedClose();
+    // The next connection waits its turn: the left session holds the backend until it is cleared.
     await withDatabase(async (db) => expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }]));
   });
 
@@ -122,7 +129,7 @@ describe('embedded engine', () => {
     await raw.waitFor('INSERT 0 1');
     raw.socket.destroy();
     await raw.closed;
-    await engineNoticedClose();
+    // The next connection waits its turn: the left session holds the backend until it is cleared.
     await withDatabase(async (db) => {
       expect((await sql<{ count: string }>`select count(*) from unsynced`.execute(db)).rows).toEqual([{ count: '0' }]);
       await sql`drop table unsynced`.execute(db);
@@ -144,20 +151,5 @@ async function withDatabase<T>(use: (db: Db) => Promise<T>): Promise<T> {
     return await use(db);
   } finally {
     await db.destroy();
-  }
-}
-
-/**
- * Waits until the engine's thread has seen a raw client's socket close: that event and the test's
- * next connection reach the thread by different ways, in either order. Until then a connection
- * is refused (53300), which the test would take for the engine being stuck.
- */
-async function engineNoticedClose(): Promise<void> {
-  for (let waited = 0; ; waited += 10) {
-    const client = new pg.Client({ connectionString: engine.url, stream: engine.stream });
-    const refused = await client.connect().then(() => client.end(), (error: unknown) => error);
-    if (!refused) return;
-    if ((refused as { code?: string }).code !== '53300' || waited > 5000) throw refused;
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -131,7 +131,8 @@ describe('prepared statements', () => {
     for (let n = 0; n < PREPARED_STATEMENTS_PER_CONNECTION + 5; n++) {
       await executePipelined(t.db, [sql`select ${n}::int as n, ${sql.lit(n)} as distinct_text`.compile(t.db)]);
     }
-    const { rows } = await sql<{ count: string }>`select count(*) from pg_prepared_statements where name like 'narwhal_%'`.execute(t.db);
+    // The embedded engine gives each client's statements names of its own (`<client>:narwhal_1`).
+    const { rows } = await sql<{ count: string }>`select count(*) from pg_prepared_statements where name like '%narwhal_%'`.execute(t.db);
     expect(Number(rows[0]?.count)).toBeLessThanOrEqual(PREPARED_STATEMENTS_PER_CONNECTION);
     expect(Number(rows[0]?.count)).toBeGreaterThan(PREPARED_STATEMENTS_PER_CONNECTION - 10);
   });

@@ -16,10 +16,14 @@ const SearchHitRef = builder.objectRef<SearchHit>('SearchHit').implement({
   fields: (t) => ({
     rank: t.exposeInt('rank', { description: 'Position in the results, from 1.' }),
     distance: t.exposeFloat('distance', {
-      description: 'Vector distance under the deployment metric (cosine by default); smaller is closer.',
+      nullable: true,
+      description:
+        'Vector distance under the deployment metric (cosine by default); smaller is closer. Null in KEYWORD mode, which does not embed the query text.',
     }),
     score: t.exposeFloat('score', {
-      description: 'Similarity, larger is closer: 1 - distance for cosine, 1 / (1 + distance) for l2, the inner product for ip.',
+      nullable: true,
+      description:
+        'Similarity, larger is closer: 1 - distance for cosine, 1 / (1 + distance) for l2, the inner product for ip. Null in KEYWORD mode.',
     }),
     keywordScore: t.exposeFloat('keywordScore', {
       nullable: true,
@@ -168,8 +172,8 @@ const TenantSearchHitRef = builder.objectRef<TenantSearchHit>('TenantSearchHit')
   fields: (t) => ({
     rank: t.exposeInt('rank', { description: 'Position in the merged results, from 1.' }),
     tenant: t.field({ type: TenantRef, description: 'The tenant the document belongs to.', resolve: (hit) => hit.tenant }),
-    distance: t.exposeFloat('distance', { description: 'Vector distance under the deployment metric.' }),
-    score: t.exposeFloat('score', { description: 'Similarity, larger is closer.' }),
+    distance: t.exposeFloat('distance', { nullable: true, description: 'Vector distance under the deployment metric; null in KEYWORD mode.' }),
+    score: t.exposeFloat('score', { nullable: true, description: 'Similarity, larger is closer; null in KEYWORD mode.' }),
     keywordScore: t.exposeFloat('keywordScore', { nullable: true, description: 'Keyword relevance (KEYWORD mode).' }),
     document: t.field({ type: DocumentRef, description: 'The matched document.', resolve: (hit) => hit.document }),
   }),
