@@ -20,6 +20,7 @@ import { useCsrfPrevention } from './graphql/csrf-prevention.plugin.js';
 import { createDocumentCaches } from './graphql/document-cache.js';
 import { useInputSizeLimits } from './graphql/input-size.plugin.js';
 import { useIntrospection } from './graphql/introspection.plugin.js';
+import { useOrderedExecution } from './graphql/ordered-execution.plugin.js';
 import { useRequestSizeLimit } from './graphql/request-size.plugin.js';
 import type { RateLimiter } from './tenants/rate-limiter.js';
 
@@ -75,6 +76,7 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
       ...useQueryLimits(guards.limits, { hideFieldSuggestions: !guards.introspection }),
       useIntrospection(guards.introspection),
       useInputSizeLimits(inputSizeLimits(deps)),
+      useOrderedExecution(),
     ],
     // Yoga logs every error it masks or rewrites; useErrorReporting logs the unexpected ones
     // itself, with the request id, so yoga only reports what never became a GraphQL result.
