@@ -1,4 +1,4 @@
-import { execute } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, execute } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /**
@@ -12,7 +12,25 @@ import type { Plugin } from 'graphql-yoga';
 export function useOrderedExecution(): Plugin {
   return {
     onExecute({ setExecuteFn }) {
-      setExecuteFn(execute);
+      setExecuteFn((args) => orderedExecute(args as ExecutionArgs));
     },
   };
+}
+
+function orderedExecute(args: ExecutionArgs) {
+  const result = execute(args);
+  return result instanceof Promise ? result : withRequestErrorStatus(result);
+}
+
+// A result with no data at all means execution never started: the variables did not fit their
+// types. That is the request's fault, answered with 400 as yoga's own executor does (clients
+// read the status of an application/graphql-response+json answer).
+function withRequestErrorStatus(result: ExecutionResult): ExecutionResult {
+  if ('data' in result || !result.errors) return result;
+  for (const error of result.errors) {
+    Object.defineProperty(error, 'extensions', {
+      value: { ...error.extensions, http: { ...(error.extensions?.http as object | undefined), status: 400 } },
+    });
+  }
+  return result;
 }
