@@ -35,6 +35,8 @@ export function validateDocumentBatch(
     if (externalId.length === 0 || externalId.length > DOCUMENT_LIMITS.externalIdLength) {
       throw badUserInput(field('externalId'), `must be 1-${DOCUMENT_LIMITS.externalIdLength} characters`);
     }
+    // The GraphQL layer refuses NUL in any argument; the ingest CLI comes here directly.
+    if (externalId.includes('\u0000')) throw badUserInput(field('externalId'), 'must not contain NUL (U+0000) characters');
     const earlier = seen.get(externalId);
     if (earlier !== undefined) {
       throw badUserInput(field('externalId'), `"${externalId}" also appears at documents[${earlier}]; send each document once`);
