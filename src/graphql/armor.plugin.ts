@@ -2,7 +2,17 @@ import { EnvelopArmor } from '@escape.tech/graphql-armor';
 // Installed with @escape.tech/graphql-armor (its own dependency, same release): the rule alone is
 // needed here, to run it at execution time with the variables' values.
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
-import { type DocumentNode, type GraphQLError, type GraphQLSchema, Kind, type ValidationContext, validate, visit } from 'graphql';
+import {
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  TypeInfo,
+  type ValidationContext,
+  validate,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestLimits } from '../config.js';
 import { rejectedRequest } from './errors.js';
@@ -65,19 +75,25 @@ function useCostLimit(maxCost: number, tooComplex: (limit: Limit, max: number, e
     let known = verdicts.get(document);
     const cached = key === undefined ? undefined : known?.get(key);
     if (cached !== undefined) return cached;
-    let rejected: GraphQLError | undefined;
+    const inlined = withCountsInlined(document, variables);
+    // A count out of its argument's range is the caller's mistake, named as such: judged before
+    // cost, which would blame the query's complexity for what is one wrong number.
+    let rejected: GraphQLError | undefined = countOutOfRange(schema, inlined);
+    if (rejected) return remember(rejected);
     const rule = costLimitRule({
       maxCost,
       exposeLimits: true,
       propagateOnRejection: false,
       onReject: [(_context, error) => (rejected ??= error)],
     });
-    validate(schema, withCountsInlined(document, variables), [rule]);
-    const verdict = rejected ? tooComplex('cost', maxCost, rejected) : null;
-    if (key === undefined) return verdict;
-    if (!known || known.size >= MAX_VERDICTS_PER_DOCUMENT) verdicts.set(document, (known = new Map()));
-    known.set(key, verdict);
-    return verdict;
+    validate(schema, inlined, [rule]);
+    return remember(rejected ? tooComplex('cost', maxCost, rejected) : null);
+    function remember(verdict: GraphQLError | null) {
+      if (key === undefined) return verdict;
+      if (!known || known.size >= MAX_VERDICTS_PER_DOCUMENT) verdicts.set(document, (known = new Map()));
+      known.set(key, verdict);
+      return verdict;
+    }
   };
   return {
     onExecute({ args, setResultAndStopExecution }) {
@@ -92,6 +108,30 @@ function useCostLimit(maxCost: number, tooComplex: (limit: Limit, max: number, e
 const MAX_VERDICTS_PER_DOCUMENT = 256;
 
 const COUNT_ARGUMENTS = new Set(['first', 'last']);
+
+/** What a count argument declares in its extensions (see the `first` arguments in types/). */
+export type CountRange = { min: number; max: number };
+
+/** The first count argument whose value lies outside the range its definition declares. */
+function countOutOfRange(schema: GraphQLSchema, document: DocumentNode): GraphQLError | undefined {
+  let problem: GraphQLError | undefined;
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        if (problem || !COUNT_ARGUMENTS.has(node.name.value) || node.value.kind !== Kind.INT) return;
+        const range = typeInfo.getArgument()?.extensions?.range as CountRange | undefined;
+        const value = Number(node.value.value);
+        if (range && (value < range.min || value > range.max)) {
+          const field = node.name.value;
+          problem = rejectedRequest('BAD_USER_INPUT', `${field}: must be an integer from ${range.min} to ${range.max}, got ${value}`, { field });
+        }
+      },
+    }),
+  );
+  return problem;
+}
 
 /** The names of the variables a document passes as `first` or `last`, in order (kept per document). */
 const countVariableNames = new WeakMap<DocumentNode, string[]>();
