@@ -222,7 +222,12 @@ export async function explain(deps: ServiceDeps, tenant: Tenant, args: SearchArg
 function validateSearch(deps: ServiceDeps, tenant: Tenant, args: SearchArgs) {
   const hasQuery = args.query !== null && args.query !== undefined;
   const hasVector = args.vector !== null && args.vector !== undefined;
-  if (hasQuery === hasVector) throw badUserInput('query', 'give exactly one of query and vector');
+  if (hasQuery && hasVector) throw badUserInput('query', 'give exactly one of query and vector, not both');
+  // A vector variable sent as null (an example run without filling it in) is about the vector.
+  if (!hasQuery && args.vector === null) {
+    throw badUserInput('vector', `is null: give a vector of ${deps.embedder.dimensions} numbers, or query text instead (exactly one of query and vector)`);
+  }
+  if (!hasQuery && !hasVector) throw badUserInput('query', 'give exactly one of query and vector: neither was given');
   if (hasQuery) {
     const query = args.query as string;
     if (query.trim() === '') throw badUserInput('query', 'must not be empty');
