@@ -30,7 +30,8 @@ const DocumentInput = builder.inputType('DocumentInput', {
     metadata: t.field({ type: 'JSON', required: false, description: 'A JSON object; filterable in search.' }),
     embedding: t.floatList({
       required: false,
-      description: 'A precomputed vector of the deployment\'s dimension, used instead of embedding `content`.',
+      description:
+        "A precomputed vector of the deployment's dimension, used instead of embedding `content`; values within ±1e15, and under cosine not a zero vector.",
     }),
   }),
 });

@@ -119,7 +119,10 @@ const SearchResultRef = builder.objectRef<SearchResult>('SearchResult').implemen
 function searchArgs(t: QueryFieldBuilder) {
   return {
     query: t.arg.string({ required: false, description: 'Text to search for. Give exactly one of query and vector.' }),
-    vector: t.arg.floatList({ required: false, description: "A query vector of the deployment's dimension." }),
+    vector: t.arg.floatList({
+      required: false,
+      description: "A query vector of the deployment's dimension, values within ±1e15; under cosine, not a zero vector (it has no direction).",
+    }),
     first: t.arg.int({ required: false, defaultValue: 10, description: 'How many hits, 1-1000.', extensions: { range: SEARCH_LIMITS.first } }),
     filter: t.arg({
       type: 'JSON',
