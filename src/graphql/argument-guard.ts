@@ -68,6 +68,9 @@ function checkValue(value: unknown, type: GraphQLInputType, path: string, extens
   if (value === null || value === undefined) return;
   if (isNonNullType(type)) return checkValue(value, type.ofType, path, extensions);
   if (isListType(type)) {
+    // A vector is hundreds of numbers: nothing in it to check.
+    const item = namedType(type.ofType);
+    if (isScalarType(item) && NUMERIC_SCALARS.has(item.name)) return;
     if (Array.isArray(value)) value.forEach((item, i) => checkValue(item, type.ofType, `${path}[${i}]`, extensions));
     return;
   }

@@ -75,11 +75,11 @@ function useCostLimit(maxCost: number, tooComplex: (limit: Limit, max: number, e
     let known = verdicts.get(document);
     const cached = key === undefined ? undefined : known?.get(key);
     if (cached !== undefined) return cached;
-    const inlined = withCountsInlined(document, variables);
-    // A count out of its argument's range is the caller's mistake, named as such: judged before
-    // cost, which would blame the query's complexity for what is one wrong number.
-    let rejected: GraphQLError | undefined = countOutOfRange(schema, inlined);
-    if (rejected) return remember(rejected);
+    // A count out of its argument's range is the caller's mistake, which the field's resolver
+    // names with the range (BAD_USER_INPUT). Cost is judged as if each count were within its
+    // range, so `first: 100000` is not blamed on the query's complexity.
+    const inlined = withCountsInRange(schema, withCountsInlined(document, variables));
+    let rejected: GraphQLError | undefined;
     const rule = costLimitRule({
       maxCost,
       exposeLimits: true,
@@ -112,25 +112,22 @@ const COUNT_ARGUMENTS = new Set(['first', 'last']);
 /** What a count argument declares in its extensions (see the `first` arguments in types/). */
 export type CountRange = { min: number; max: number };
 
-/** The first count argument whose value lies outside the range its definition declares. */
-function countOutOfRange(schema: GraphQLSchema, document: DocumentNode): GraphQLError | undefined {
-  let problem: GraphQLError | undefined;
+/** The document with each literal count clamped to the range its argument declares. */
+function withCountsInRange(schema: GraphQLSchema, document: DocumentNode): DocumentNode {
   const typeInfo = new TypeInfo(schema);
-  visit(
+  return visit(
     document,
     visitWithTypeInfo(typeInfo, {
       Argument(node) {
-        if (problem || !COUNT_ARGUMENTS.has(node.name.value) || node.value.kind !== Kind.INT) return;
+        if (!COUNT_ARGUMENTS.has(node.name.value) || node.value.kind !== Kind.INT) return undefined;
         const range = typeInfo.getArgument()?.extensions?.range as CountRange | undefined;
         const value = Number(node.value.value);
-        if (range && (value < range.min || value > range.max)) {
-          const field = node.name.value;
-          problem = rejectedRequest('BAD_USER_INPUT', `${field}: must be an integer from ${range.min} to ${range.max}, got ${value}`, { field });
-        }
+        if (!range || (value >= range.min && value <= range.max)) return undefined;
+        const clamped = Math.min(range.max, Math.max(range.min, value));
+        return { ...node, value: { kind: Kind.INT, value: String(clamped) } };
       },
     }),
   );
-  return problem;
 }
 
 /** The names of the variables a document passes as `first` or `last`, in order (kept per document). */

@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 export type JsonObject = Record<string, unknown>;
 
 /** The page sizes a Relay connection takes (first, last). */
-const CONNECTION_PAGE = { min: 0, max: 100 } as const;
+export const CONNECTION_PAGE = { min: 0, max: 100 } as const;
 
 /**
  * The one Pothos builder. Plugin order: relay (Node interface, global IDs, connections), then
@@ -38,7 +38,7 @@ export const builder = new SchemaBuilder<NarwhalSchemaTypes>({
     // Every Relay subgraph defines PageInfo; composition needs each copy marked shareable.
     pageInfoTypeOptions: { description: 'Where a page sits in a connection (Relay).', shareable: true },
     // Connections return at most 100 items (the relay plugin's maxSize): a larger count is refused
-    // with its range (the armor plugin reads `range`) rather than silently cut.
+    // with its range rather than silently cut (the armor plugin reads `range` to judge cost).
     firstArgOptions: { description: 'How many items from the start, 0-100.', extensions: { range: CONNECTION_PAGE } },
     lastArgOptions: { description: 'How many items from the end, 0-100.', extensions: { range: CONNECTION_PAGE } },
   },

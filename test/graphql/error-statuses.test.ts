@@ -21,7 +21,7 @@ const body = (query: string, variables?: Record<string, unknown>) => JSON.string
 // [code, headers, body, status under application/json, status under application/graphql-response+json]
 const CASES: [string, string, () => Record<string, string>, () => string, number, number][] = [
   ['BAD_USER_INPUT', 'from a resolver', tenant, () => body('{ search(query: "") { info { reason } } }'), 200, 200],
-  ['BAD_USER_INPUT', 'before execution (a count out of range)', tenant, () => body('{ search(query: "x", first: 5000) { info { reason } } }'), 200, 400],
+  ['BAD_USER_INPUT', 'before execution (a list longer than any argument takes)', tenant, () => body('query($v: [Float!]) { search(vector: $v) { info { reason } } }', { v: new Array(5000).fill(0.1) }), 200, 400],
   ['BAD_USER_INPUT', 'a variable of the wrong type', tenant, () => body('query($n: Int) { search(query: "x", first: $n) { info { reason } } }', { n: 'x' }), 400, 400],
   ['UNAUTHENTICATED', 'no credential', () => ({}), () => body('{ tenant { slug } }'), 200, 200],
   ['FORBIDDEN', 'not the admin token', () => ({ authorization: 'Bearer nope' }), () => body('{ tenants { slug } }'), 200, 200],
@@ -78,8 +78,10 @@ describe('error codes and HTTP statuses', () => {
         headers: { 'content-type': 'application/json', ...tenant() },
         body: JSON.stringify({ query, variables: { n: 101 } }),
       });
-      const result = (await response.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
-      expect(result.errors[0]).toEqual({ message, extensions: { code: 'BAD_USER_INPUT', field: message.split(':')[0] } });
+      const result = (await response.json()) as { data: unknown; errors: { message: string; extensions: Record<string, unknown> }[] };
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]).toMatchObject({ message, extensions: { code: 'BAD_USER_INPUT', field: message.split(':')[0] } });
+      expect(result.data).toBeNull();
     }
   });
 });
