@@ -129,6 +129,7 @@ export async function startApp(
     const yoga = createServer(deps, {
       adminToken: admin.token,
       authenticateTenant: await createTenantAuthenticator(deps, config.auth),
+      authMode: config.auth.mode,
       logError,
       observability: { logger, telemetry, readiness },
       guards,

@@ -1,6 +1,6 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
-import { createContextFactory, TENANT_HEADER } from './context.js';
+import { createContextFactory } from './context.js';
 import { GraphQLError } from 'graphql';
 import { useErrorReporting } from './graphql/error-reporting.plugin.js';
 import { toClientError } from './graphql/errors.js';
@@ -12,7 +12,8 @@ import { useOperationalEndpoints } from './observability/operational-endpoints.p
 import type { Readiness } from './observability/readiness.js';
 import { createRequestObserver } from './observability/request-observer.plugin.js';
 import type { Telemetry } from './observability/telemetry.js';
-import { GRAPHIQL_EXAMPLE_OPERATIONS } from './demo/graphiql-examples.js';
+import { graphiqlExampleOperations, graphiqlHeaders } from './demo/graphiql-examples.js';
+import type { AuthMode } from './auth/auth-config.js';
 import type { RequestLimits } from './config.js';
 import { DOCUMENT_LIMITS } from './documents/document.js';
 import { useQueryLimits } from './graphql/armor.plugin.js';
@@ -20,6 +21,7 @@ import { useCsrfPrevention } from './graphql/csrf-prevention.plugin.js';
 import { createDocumentCaches } from './graphql/document-cache.js';
 import { useInputSizeLimits } from './graphql/input-size.plugin.js';
 import { useIntrospection } from './graphql/introspection.plugin.js';
+import { useOrderedExecution } from './graphql/ordered-execution.plugin.js';
 import { useRequestSizeLimit } from './graphql/request-size.plugin.js';
 import type { RateLimiter } from './tenants/rate-limiter.js';
 
@@ -27,6 +29,8 @@ export type ServerOptions = {
   adminToken: string;
   /** How tenant requests prove their tenant (AUTH_MODE); default: the x-tenant-id header (dev). */
   authenticateTenant?: TenantAuthenticator;
+  /** AUTH_MODE, which GraphiQL's prefilled headers and welcome follow; default dev. */
+  authMode?: AuthMode;
   /** Tenant prefilled in GraphiQL's headers editor. */
   graphiqlTenant?: string;
   /** Where errors masked as INTERNAL_SERVER_ERROR are reported, with the request's id. */
@@ -40,6 +44,8 @@ export type ServerOptions = {
 /** The GraphQL HTTP handler at /graphql, with GraphiQL bundled (no CDN): no listen() here. */
 export function createServer(deps: ServiceDeps, options: ServerOptions) {
   const { logError, observability, guards } = options;
+  const authMode = options.authMode ?? 'dev';
+  const graphiqlTenant = options.graphiqlTenant ?? 'demo';
   const observer =
     observability &&
     createRequestObserver({ ...observability, ...observability.telemetry, graphqlEndpoint: '/graphql' });
@@ -58,9 +64,9 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
     // page ignores defaultQuery for the first tab; `query` is what it reads.)
     graphiql: guards.graphiql && ((request) => ({
       title: 'Narwhal',
-      headers: JSON.stringify({ [TENANT_HEADER]: options.graphiqlTenant ?? 'demo' }, null, 2),
+      headers: JSON.stringify(graphiqlHeaders(authMode, graphiqlTenant), null, 2),
       defaultEditorToolsVisibility: 'headers' as const,
-      ...(new URL(request.url).searchParams.has('query') ? {} : { query: GRAPHIQL_EXAMPLE_OPERATIONS }),
+      ...(new URL(request.url).searchParams.has('query') ? {} : { query: graphiqlExampleOperations(authMode, graphiqlTenant) }),
     })),
     parserAndValidationCache: createDocumentCaches(),
     maskedErrors: { maskError: (error) => toClientError(error) },
@@ -75,6 +81,7 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
       ...useQueryLimits(guards.limits, { hideFieldSuggestions: !guards.introspection }),
       useIntrospection(guards.introspection),
       useInputSizeLimits(inputSizeLimits(deps)),
+      useOrderedExecution(),
     ],
     // Yoga logs every error it masks or rewrites; useErrorReporting logs the unexpected ones
     // itself, with the request id, so yoga only reports what never became a GraphQL result.

@@ -3,7 +3,7 @@ import type { ServiceDeps } from '../service-deps.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { requireTenantBySlug } from '../tenants/tenant.service.js';
 import { toTenant } from '../tenants/tenant-scope.js';
-import { API_KEY_ID_PATTERN, type ApiKey, apiKeyId, apiKeyMatches, generateApiKey } from './api-key.js';
+import { API_KEY_ID_PATTERN, API_KEY_PREFIX, type ApiKey, apiKeyId, apiKeyMatches, generateApiKey } from './api-key.js';
 import * as keys from './api-key.repository.js';
 
 export const API_KEY_NAME_LIMITS = { min: 1, max: 100 } as const;
@@ -41,6 +41,12 @@ export async function listApiKeys(deps: Deps, tenant: Tenant): Promise<ApiKey[]>
  */
 export async function authenticateApiKey(deps: Deps, bearer: string): Promise<Tenant> {
   const id = apiKeyId(bearer);
+  if (id === undefined && bearer.startsWith(API_KEY_PREFIX)) {
+    throw new AppError(
+      'UNAUTHENTICATED',
+      'The bearer token is a malformed Narwhal API key: a key is nwk_<16 hex characters>_<43 characters>, as createApiKey returned it; check that it was copied whole',
+    );
+  }
   if (id === undefined) throw new AppError('UNAUTHENTICATED', 'The bearer token is not a Narwhal API key (nwk_...)');
   const found = await keys.findApiKeyCredential(deps.db, id);
   if (!found || !apiKeyMatches(bearer, found.key_hash)) throw new AppError('UNAUTHENTICATED', 'Unknown API key');

@@ -25,9 +25,14 @@ export async function createTenantAuthenticator(deps: Deps, auth: AuthConfig): P
 
 /** AUTH_MODE=dev: the x-tenant-id header names the tenant, and nothing proves it. */
 export function devTenantAuthenticator(deps: Deps): TenantAuthenticator {
-  return async ({ tenantHeader }) => {
+  return async ({ tenantHeader, bearer, isAdmin }) => {
     if (tenantHeader === null || tenantHeader === '') {
-      throw new AppError('UNAUTHENTICATED', `Send the tenant's slug in the ${TENANT_HEADER} header`);
+      // A client holding an API key or JWT is talking to a dev-mode server: say why it is ignored.
+      const ignored =
+        bearer !== undefined && !isAdmin
+          ? ' The bearer token was not used: API keys need the server to run with AUTH_MODE=apikey, JWTs with AUTH_MODE=jwt.'
+          : '';
+      throw new AppError('UNAUTHENTICATED', `Send the tenant's slug in the ${TENANT_HEADER} header (this server runs with AUTH_MODE=dev).${ignored}`);
     }
     return active(await tenantBySlug(deps, tenantHeader));
   };

@@ -4,40 +4,102 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { REEMBED_LIMITS } from '../documents/reembed.service.js';
+import { HNSW_LIMITS } from '../tenants/tenant.js';
 
 const TENANT_FIELDS = 'slug name placement state documentCount indexSizeBytes hnsw { m efConstruction } efSearch';
 
-const COMMANDS: Record<string, { usage: string; query: string; slug: 'required' | 'optional' | 'none' }> = {
-  list: { usage: 'list [--state ACTIVE|INACTIVE|DELETED]', slug: 'none', query: `query($state: TenantState) { tenants(state: $state) { ${TENANT_FIELDS} } }` },
-  show: { usage: 'show <slug>', slug: 'required', query: `query($slug: String!) { tenantBySlug(slug: $slug) { ${TENANT_FIELDS} indexBuild { phase blocksDone blocksTotal tuplesDone tuplesTotal } } }` },
-  promote: { usage: 'promote <slug>', slug: 'required', query: `mutation($slug: String!) { promoteTenant(slug: $slug) { ${TENANT_FIELDS} } }` },
-  demote: { usage: 'demote <slug>', slug: 'required', query: `mutation($slug: String!) { demoteTenant(slug: $slug) { ${TENANT_FIELDS} } }` },
-  deactivate: { usage: 'deactivate <slug>', slug: 'required', query: `mutation($slug: String!) { deactivateTenant(slug: $slug) { ${TENANT_FIELDS} } }` },
-  activate: { usage: 'activate <slug>', slug: 'required', query: `mutation($slug: String!) { activateTenant(slug: $slug) { ${TENANT_FIELDS} } }` },
-  vacuum: { usage: 'vacuum [slug]', slug: 'optional', query: 'mutation($slug: String) { vacuumAnalyze(slug: $slug) }' },
-  prewarm: { usage: 'prewarm <slug>', slug: 'required', query: 'mutation($slug: String!) { prewarmTenant(slug: $slug) { available blocksLoaded message } }' },
-  reembed: {
-    usage: 'reembed <slug> [--batch-size 100]   (repeats until every document carries the current model)',
+type Option = 'state' | 'm' | 'ef-construction' | 'batch-size';
+type Command = { usage: string; query: string; slug: 'required' | 'optional' | 'none'; options?: Option[]; result: string };
+
+const COMMANDS: Record<string, Command> = {
+  list: {
+    usage: 'list [--state ACTIVE|INACTIVE|DELETED]',
+    slug: 'none',
+    options: ['state'],
+    result: 'tenants',
+    query: `query($state: TenantState) { tenants(state: $state) { ${TENANT_FIELDS} } }`,
+  },
+  show: {
+    usage: 'show <slug>',
     slug: 'required',
+    result: 'tenantBySlug',
+    query: `query($slug: String!) { tenantBySlug(slug: $slug) { ${TENANT_FIELDS} indexBuild { phase blocksDone blocksTotal tuplesDone tuplesTotal } } }`,
+  },
+  promote: { usage: 'promote <slug>', slug: 'required', result: 'promoteTenant', query: `mutation($slug: String!) { promoteTenant(slug: $slug) { ${TENANT_FIELDS} } }` },
+  demote: { usage: 'demote <slug>', slug: 'required', result: 'demoteTenant', query: `mutation($slug: String!) { demoteTenant(slug: $slug) { ${TENANT_FIELDS} } }` },
+  deactivate: { usage: 'deactivate <slug>', slug: 'required', result: 'deactivateTenant', query: `mutation($slug: String!) { deactivateTenant(slug: $slug) { ${TENANT_FIELDS} } }` },
+  activate: { usage: 'activate <slug>', slug: 'required', result: 'activateTenant', query: `mutation($slug: String!) { activateTenant(slug: $slug) { ${TENANT_FIELDS} } }` },
+  vacuum: { usage: 'vacuum [slug]', slug: 'optional', result: 'vacuumAnalyze', query: 'mutation($slug: String) { vacuumAnalyze(slug: $slug) }' },
+  prewarm: { usage: 'prewarm <slug>', slug: 'required', result: 'prewarmTenant', query: 'mutation($slug: String!) { prewarmTenant(slug: $slug) { available blocksLoaded message } }' },
+  reembed: {
+    usage: `reembed <slug> [--batch-size ${REEMBED_LIMITS.batchSize.default}]   (repeats until every document carries the current model)`,
+    slug: 'required',
+    options: ['batch-size'],
+    result: 'reembedTenant',
     query: 'mutation($slug: String!, $batchSize: Int) { reembedTenant(slug: $slug, batchSize: $batchSize, limit: 1000) { model reembedded remaining } }',
   },
   'rebuild-index': {
-    usage: 'rebuild-index <slug> [--m 16] [--ef-construction 64]',
+    usage: `rebuild-index <slug> [--m ${HNSW_LIMITS.m.default}] [--ef-construction ${HNSW_LIMITS.efConstruction.default}]`,
     slug: 'required',
+    options: ['m', 'ef-construction'],
+    result: 'rebuildTenantIndex',
     query: `mutation($slug: String!, $hnsw: HnswSettingsInput!) { rebuildTenantIndex(slug: $slug, hnsw: $hnsw) { ${TENANT_FIELDS} } }`,
   },
 };
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: { state: { type: 'string' }, m: { type: 'string' }, 'ef-construction': { type: 'string' }, 'batch-size': { type: 'string' } },
-});
-const [name, slug] = positionals;
-const command = name ? COMMANDS[name] : undefined;
-if (!command || (command.slug === 'required' && !slug)) {
-  const usage = Object.values(COMMANDS).map((c) => `  npm run admin -- ${c.usage}`);
-  console.error(`Usage:\n${usage.join('\n')}\n\nTalks to NARWHAL_URL (default http://localhost:4000/graphql) with ADMIN_TOKEN\n(default: the token in DATA_DIR/admin-token).`);
+const USAGE = `Usage:
+${Object.values(COMMANDS)
+  .map((c) => `  npm run admin -- ${c.usage}`)
+  .join('\n')}
+  npm run admin -- --help
+
+Talks to NARWHAL_URL (default http://localhost:4000/graphql) with ADMIN_TOKEN
+(default: the token in DATA_DIR/admin-token).`;
+
+/** A mistake in the command line: the reason, the usage, exit 2. */
+function refuse(reason: string): never {
+  console.error(`${reason}\n\n${USAGE}`);
   process.exit(2);
+}
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        state: { type: 'string' },
+        m: { type: 'string' },
+        'ef-construction': { type: 'string' },
+        'batch-size': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    // node:util's message names the option ("Unknown option '--x'"); its stack helps no one.
+    return refuse(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function integerOption(option: Option, raw: string | undefined): number | null {
+  if (raw === undefined) return null;
+  if (!/^-?\d+$/.test(raw)) refuse(`--${option} must be an integer, got "${raw}"`);
+  return Number(raw);
+}
+
+const { positionals, values } = parseCommandLine();
+if (values.help || positionals[0] === 'help') {
+  console.log(USAGE);
+  process.exit(0);
+}
+const [name, slug, ...extra] = positionals;
+if (!name) refuse('No command given.');
+const command = Object.hasOwn(COMMANDS, name) ? (COMMANDS[name] as Command) : refuse(`Unknown command "${name}".`);
+if (command.slug === 'required' && !slug) refuse(`${name} needs a tenant slug.`);
+if (command.slug === 'none' && slug !== undefined) refuse(`${name} takes no slug, got "${slug}".`);
+if (extra.length > 0) refuse(`Unexpected argument "${extra[0]}".`);
+for (const option of ['state', 'm', 'ef-construction', 'batch-size'] as const) {
+  if (values[option] !== undefined && !command.options?.includes(option)) refuse(`--${option} does not apply to ${name}.`);
 }
 
 const url = process.env.NARWHAL_URL ?? `http://localhost:${process.env.PORT ?? 4000}/graphql`;
@@ -47,9 +109,9 @@ const variables = {
   ...(slug ? { slug } : {}),
   ...(values.state ? { state: values.state } : {}),
   ...(name === 'rebuild-index'
-    ? { hnsw: { m: values.m ? Number(values.m) : null, efConstruction: values['ef-construction'] ? Number(values['ef-construction']) : null } }
+    ? { hnsw: { m: integerOption('m', values.m), efConstruction: integerOption('ef-construction', values['ef-construction']) } }
     : {}),
-  ...(values['batch-size'] ? { batchSize: Number(values['batch-size']) } : {}),
+  ...(values['batch-size'] !== undefined ? { batchSize: integerOption('batch-size', values['batch-size']) } : {}),
 };
 
 type Answer = { data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] };
@@ -58,7 +120,7 @@ async function send(): Promise<Answer> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: (command as { query: string }).query, variables }),
+    body: JSON.stringify({ query: command.query, variables }),
   }).catch((error: unknown) => {
     console.error(`Cannot reach ${url}: ${error instanceof Error ? error.message : String(error)}. Is the server running?`);
     process.exit(1);
@@ -84,4 +146,10 @@ if (name === 'reembed') {
     }
   }
 }
-console.log(JSON.stringify((await send()).data, null, 2));
+const { data } = await send();
+// A lookup that finds nothing is a failure of the command, not an answer to print.
+if (data?.[command.result] === null) {
+  console.error(`TENANT_NOT_FOUND: no tenant has the slug "${slug}"`);
+  process.exit(1);
+}
+console.log(JSON.stringify(data, null, 2));

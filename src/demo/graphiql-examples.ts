@@ -1,17 +1,25 @@
-/** What GraphiQL opens with: runnable examples against the demo tenant. */
-export const GRAPHIQL_EXAMPLE_OPERATIONS = `# Welcome to Narwhal. The headers tab sends x-tenant-id: demo.
-# Pick an operation with the run button's menu.
+import type { AuthMode } from '../auth/auth-config.js';
 
-query SearchByText {
+// Every operation here runs as it stands against the demo tenant: nothing to paste first
+// (test/graphiql runs each one).
+const OPERATIONS = `query SearchByText {
   search(query: "how do plants make energy from light?", first: 5) {
     hits { rank distance score document { externalId content metadata } }
   }
 }
 
-query SearchByVector($vector: [Float!]) {
-  # Paste a 512-number vector into the variables, e.g. one from your own model.
-  search(vector: $vector, first: 5) {
-    hits { rank distance document { externalId content } }
+query SearchByVector {
+  # A search by vector, with a vector already stored: each document's own embedding, through
+  # \`similar\` (no model call). To send your own, use search(vector: [...]) with the
+  # deployment's dimension.
+  documents(first: 1) {
+    edges {
+      node {
+        externalId
+        content
+        similar(first: 3) { hits { rank distance document { externalId content } } }
+      }
+    }
   }
 }
 
@@ -33,3 +41,25 @@ query MyTenant {
   tenant { slug name documentCount hnsw { m efConstruction } efSearch }
 }
 `;
+
+const WELCOME: Record<AuthMode, (tenant: string) => string> = {
+  dev: (tenant) => `# Welcome to Narwhal. The headers tab sends x-tenant-id: ${tenant} (AUTH_MODE=dev).`,
+  apikey: (tenant) =>
+    `# Welcome to Narwhal. This server runs with AUTH_MODE=apikey: in the headers tab, replace the\n` +
+    `# placeholder with an API key an admin created for the ${tenant} tenant (createApiKey).`,
+  jwt: (tenant) =>
+    `# Welcome to Narwhal. This server runs with AUTH_MODE=jwt: in the headers tab, replace the\n` +
+    `# placeholder with a JWT naming the ${tenant} tenant in its tenant claim.`,
+};
+
+/** What GraphiQL opens with: a welcome that matches the auth mode, then runnable examples. */
+export function graphiqlExampleOperations(authMode: AuthMode, tenant: string): string {
+  return `${WELCOME[authMode](tenant)}\n# Pick an operation with the run button's menu.\n\n${OPERATIONS}`;
+}
+
+/** The headers GraphiQL prefills: the credential the auth mode asks for. */
+export function graphiqlHeaders(authMode: AuthMode, tenant: string): Record<string, string> {
+  if (authMode === 'apikey') return { authorization: `Bearer <an API key of the ${tenant} tenant: nwk_...>` };
+  if (authMode === 'jwt') return { authorization: `Bearer <a JWT naming the ${tenant} tenant>` };
+  return { 'x-tenant-id': tenant };
+}

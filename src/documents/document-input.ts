@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badUserInput } from '../errors.js';
+import type { DistanceMetric } from '../search/distance.js';
 import { DOCUMENT_LIMITS, type DocumentInput } from './document.js';
 
 export type ValidDocumentInput = {
@@ -15,7 +16,7 @@ export type ValidDocumentInput = {
  */
 export function validateDocumentBatch(
   inputs: readonly DocumentInput[],
-  limits: { maxBatchSize: number; dimensions: number },
+  limits: { maxBatchSize: number; dimensions: number; metric: DistanceMetric },
 ): ValidDocumentInput[] {
   if (inputs.length === 0) throw badUserInput('documents', 'must contain at least 1 document');
   if (inputs.length > limits.maxBatchSize) {
@@ -34,6 +35,8 @@ export function validateDocumentBatch(
     if (externalId.length === 0 || externalId.length > DOCUMENT_LIMITS.externalIdLength) {
       throw badUserInput(field('externalId'), `must be 1-${DOCUMENT_LIMITS.externalIdLength} characters`);
     }
+    // The GraphQL layer refuses NUL in any argument; the ingest CLI comes here directly.
+    if (externalId.includes('\u0000')) throw badUserInput(field('externalId'), 'must not contain NUL (U+0000) characters');
     const earlier = seen.get(externalId);
     if (earlier !== undefined) {
       throw badUserInput(field('externalId'), `"${externalId}" also appears at documents[${earlier}]; send each document once`);
@@ -43,7 +46,7 @@ export function validateDocumentBatch(
       externalId,
       content,
       metadata: validateMetadata(field('metadata'), input.metadata),
-      embedding: input.embedding ? validateVector(field('embedding'), input.embedding, limits.dimensions) : null,
+      embedding: input.embedding ? validateVector(field('embedding'), input.embedding, limits.dimensions, limits.metric) : null,
     };
   });
 }
@@ -54,10 +57,43 @@ export function validateMetadata(field: string, value: unknown): Record<string, 
   return value as Record<string, unknown>;
 }
 
-export function validateVector(field: string, vector: readonly number[], dimensions: number): readonly number[] {
+/**
+ * The largest magnitude a vector value may have. pgvector stores float4 and sums squares and
+ * products in float4 (max 3.4e38): below this bound every distance between two accepted vectors
+ * of up to 16,000 dimensions stays finite; above it (1e39 is not even a float4) a distance can be
+ * infinite or NaN, which no client can use.
+ */
+export const VECTOR_VALUE_LIMIT = 1e15;
+
+export function validateVector(
+  field: string,
+  vector: readonly number[],
+  dimensions: number,
+  metric: DistanceMetric,
+): readonly number[] {
   if (vector.length !== dimensions) {
     throw badUserInput(field, `must have exactly ${dimensions} numbers (the embedding dimension), got ${vector.length}`);
   }
-  if (!vector.every(Number.isFinite)) throw badUserInput(field, 'must contain only finite numbers');
+  const outOfRange = vector.findIndex((value) => !(Math.abs(value) <= VECTOR_VALUE_LIMIT));
+  if (outOfRange !== -1) {
+    throw badUserInput(field, `values must be finite numbers from -${VECTOR_VALUE_LIMIT} to ${VECTOR_VALUE_LIMIT}, got ${vector[outOfRange]} at [${outOfRange}]`);
+  }
+  // A zero vector has no direction: its cosine distance to anything is NaN. pgvector computes the
+  // norm in float4, so values that round to zero there (1e-46), or whose squares do, count as zero.
+  if (metric === 'cosine' && float4SquaredNorm(vector) === 0) {
+    throw badUserInput(
+      field,
+      'must not be a zero vector: under the cosine metric it has no direction (values so small that their squares round to 0 in float32 count as zero)',
+    );
+  }
   return vector;
+}
+
+function float4SquaredNorm(vector: readonly number[]): number {
+  let norm = 0;
+  for (const value of vector) {
+    const single = Math.fround(value);
+    norm = Math.fround(norm + Math.fround(single * single));
+  }
+  return norm;
 }

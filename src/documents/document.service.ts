@@ -22,7 +22,7 @@ export async function upsertDocuments(
   tenant: Tenant,
   inputs: readonly DocumentInput[],
 ): Promise<Document[]> {
-  const valid = validateDocumentBatch(inputs, { maxBatchSize: deps.maxBatchSize, dimensions: deps.embedder.dimensions });
+  const valid = validateDocumentBatch(inputs, { maxBatchSize: deps.maxBatchSize, dimensions: deps.embedder.dimensions, metric: deps.metric });
   const docs = valid.map((doc) => ({ ...doc, contentHash: createHash('sha256').update(doc.content).digest('hex') }));
   await checkDocumentQuota(deps, tenant, docs.map((doc) => doc.externalId));
   const unchanged = await findUnchanged(deps, tenant, docs);

@@ -2,7 +2,17 @@ import { EnvelopArmor } from '@escape.tech/graphql-armor';
 // Installed with @escape.tech/graphql-armor (its own dependency, same release): the rule alone is
 // needed here, to run it at execution time with the variables' values.
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
-import { type DocumentNode, type GraphQLError, type GraphQLSchema, Kind, type ValidationContext, validate, visit } from 'graphql';
+import {
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  TypeInfo,
+  type ValidationContext,
+  validate,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestLimits } from '../config.js';
 import { rejectedRequest } from './errors.js';
@@ -65,6 +75,10 @@ function useCostLimit(maxCost: number, tooComplex: (limit: Limit, max: number, e
     let known = verdicts.get(document);
     const cached = key === undefined ? undefined : known?.get(key);
     if (cached !== undefined) return cached;
+    // A count out of its argument's range is the caller's mistake, which the field's resolver
+    // names with the range (BAD_USER_INPUT). Cost is judged as if each count were within its
+    // range, so `first: 100000` is not blamed on the query's complexity.
+    const inlined = withCountsInRange(schema, withCountsInlined(document, variables));
     let rejected: GraphQLError | undefined;
     const rule = costLimitRule({
       maxCost,
@@ -72,12 +86,14 @@ function useCostLimit(maxCost: number, tooComplex: (limit: Limit, max: number, e
       propagateOnRejection: false,
       onReject: [(_context, error) => (rejected ??= error)],
     });
-    validate(schema, withCountsInlined(document, variables), [rule]);
-    const verdict = rejected ? tooComplex('cost', maxCost, rejected) : null;
-    if (key === undefined) return verdict;
-    if (!known || known.size >= MAX_VERDICTS_PER_DOCUMENT) verdicts.set(document, (known = new Map()));
-    known.set(key, verdict);
-    return verdict;
+    validate(schema, inlined, [rule]);
+    return remember(rejected ? tooComplex('cost', maxCost, rejected) : null);
+    function remember(verdict: GraphQLError | null) {
+      if (key === undefined) return verdict;
+      if (!known || known.size >= MAX_VERDICTS_PER_DOCUMENT) verdicts.set(document, (known = new Map()));
+      known.set(key, verdict);
+      return verdict;
+    }
   };
   return {
     onExecute({ args, setResultAndStopExecution }) {
@@ -92,6 +108,27 @@ function useCostLimit(maxCost: number, tooComplex: (limit: Limit, max: number, e
 const MAX_VERDICTS_PER_DOCUMENT = 256;
 
 const COUNT_ARGUMENTS = new Set(['first', 'last']);
+
+/** What a count argument declares in its extensions (see the `first` arguments in types/). */
+export type CountRange = { min: number; max: number };
+
+/** The document with each literal count clamped to the range its argument declares. */
+function withCountsInRange(schema: GraphQLSchema, document: DocumentNode): DocumentNode {
+  const typeInfo = new TypeInfo(schema);
+  return visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        if (!COUNT_ARGUMENTS.has(node.name.value) || node.value.kind !== Kind.INT) return undefined;
+        const range = typeInfo.getArgument()?.extensions?.range as CountRange | undefined;
+        const value = Number(node.value.value);
+        if (!range || (value >= range.min && value <= range.max)) return undefined;
+        const clamped = Math.min(range.max, Math.max(range.min, value));
+        return { ...node, value: { kind: Kind.INT, value: String(clamped) } };
+      },
+    }),
+  );
+}
 
 /** The names of the variables a document passes as `first` or `last`, in order (kept per document). */
 const countVariableNames = new WeakMap<DocumentNode, string[]>();

@@ -10,6 +10,7 @@ import { AppError, type ErrorCode, type ErrorDetails } from '../errors.js';
  */
 export function toClientError(error: unknown): Error {
   if (!(error instanceof GraphQLError)) return masked(error);
+  if (error.extensions?.originalError !== undefined) return withoutEcho(error);
   const original = error.originalError;
   const location = { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path };
   if (original instanceof AppError) {
@@ -41,6 +42,22 @@ export function toClientError(error: unknown): Error {
   // Errors graphql-js raised itself (parse, validation, variable coercion) describe the request.
   if (original === undefined || original === null || original instanceof GraphQLError) return error;
   return masked(original, location);
+}
+
+/**
+ * Yoga's request parser puts the JSON parser's own error in extensions.originalError, and that
+ * message quotes the body back (the body, then a snippet of it again). One message, with where
+ * the body broke and nothing of what it held.
+ */
+function withoutEcho(error: GraphQLError): GraphQLError {
+  const { originalError, http, ...rest } = error.extensions;
+  // Yoga answered 400 even to application/json clients because originalError was there: a body
+  // that is not JSON never became a GraphQL request. Keep that status without the marker.
+  const extensions = { ...rest, http: { ...(http as object | undefined), spec: false } };
+  const detail = (originalError as { message?: unknown } | undefined)?.message;
+  const position = typeof detail === 'string' ? /position (\d+)/.exec(detail)?.[1] : undefined;
+  const message = position === undefined ? error.message : `${error.message.replace(/\.$/, '')} (at character ${position}).`;
+  return new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { guardArguments } from './argument-guard.js';
 import { builder } from './builder.js';
 import './types/scalars.js';
 import './types/tenant.js';
@@ -15,8 +16,10 @@ builder.mutationType({ description: 'Writes, scoped to the tenant named by the r
  * (`_service`, `_entities`, the @link and @key directives). Clients that do not federate just
  * see two extra root fields.
  */
-export const schema = builder.toSubGraphSchema({
-  linkUrl: 'https://specs.apollo.dev/federation/v2.6',
-  federationDirectives: ['@key', '@shareable'],
-  sortSchema: false,
-});
+export const schema = guardArguments(
+  builder.toSubGraphSchema({
+    linkUrl: 'https://specs.apollo.dev/federation/v2.6',
+    federationDirectives: ['@key', '@shareable'],
+    sortSchema: false,
+  }),
+);

@@ -53,7 +53,7 @@ export async function ingestDocuments(
 ): Promise<IngestResult> {
   const batchSize = Math.max(1, Math.min(options.batchSize, deps.maxBatchSize));
   const maxInFlight = Math.max(1, options.maxInFlight ?? 2);
-  const limits = { maxBatchSize: 1, dimensions: deps.embedder.dimensions };
+  const limits = { maxBatchSize: 1, dimensions: deps.embedder.dimensions, metric: deps.metric };
   const started = performance.now();
   const counts: IngestCounts = { read: 0, loaded: 0, rejected: 0 };
   let withoutExternalId = 0;

@@ -7,7 +7,7 @@ export type Scored = { id: string; score: number };
 /** Reciprocal rank fusion: sum of 1 / (k + rank) over the lists a document appears in. */
 export function reciprocalRankFusion(lists: readonly (readonly Scored[])[], k: number): Scored[] {
   const fused = new Map<string, number>();
-  for (const list of lists) {
+  for (const list of lists.map(scorable)) {
     list.forEach((item, index) => fused.set(item.id, (fused.get(item.id) ?? 0) + 1 / (k + index + 1)));
   }
   return sortByScore(fused);
@@ -28,7 +28,8 @@ export type Weighting = { alpha: number } | { vectorTrust: number };
  * weak embedder from a good one (a weak one's best hit stands out just as often, by chance), so
  * the vector side is scaled by a trust measured for the embedder on judged queries (bench:quality).
  */
-export function weightedFusion(vector: readonly Scored[], keyword: readonly Scored[], weighting: Weighting): Scored[] {
+export function weightedFusion(allVector: readonly Scored[], allKeyword: readonly Scored[], weighting: Weighting): Scored[] {
+  const [vector, keyword] = [scorable(allVector), scorable(allKeyword)];
   const [vectorWeight, keywordWeight] =
     'alpha' in weighting ? [weighting.alpha, 1 - weighting.alpha] : evidenceWeights(vector, keyword, weighting.vectorTrust);
   const fused = new Map<string, number>();
@@ -55,6 +56,14 @@ function prominence(list: readonly Scored[]): number {
   const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
   const deviation = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / scores.length);
   return deviation === 0 ? 0 : Math.max(0, ((scores[0] as number) - mean) / deviation);
+}
+
+/**
+ * A list without items whose score is not a finite number (a stored zero vector's NaN distance
+ * under cosine): one NaN would make every normalized score, and so every fused score, NaN.
+ */
+function scorable(list: readonly Scored[]): Scored[] {
+  return list.filter((item) => Number.isFinite(item.score));
 }
 
 function normalize(list: readonly Scored[]): Map<string, number> {

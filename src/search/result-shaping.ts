@@ -45,3 +45,23 @@ export function autocut<T>(items: readonly T[], scoreOf: (item: T) => number, ju
   }
   return [...items];
 }
+
+/**
+ * Splits off rows whose scores are not finite numbers: a stored vector with no direction (a zero
+ * vector under cosine, written before input was checked or by SQL) has a NaN distance to every
+ * query, which GraphQL cannot send and which would poison a fused ranking. They are left out of
+ * the page, and the search's info says how many.
+ */
+export function withoutUnscorable<T extends { distance: number | null; keywordScore?: number | null; fusedScore?: number | null }>(
+  rows: readonly T[],
+): { rows: T[]; unscorable: number } {
+  // A null score is one that was not asked for (a KEYWORD hit has no distance); NaN or infinite is broken.
+  const finite = (value: number | null | undefined) => value === null || value === undefined || Number.isFinite(value);
+  const kept = rows.filter((row) => finite(row.distance) && finite(row.keywordScore) && finite(row.fusedScore));
+  return { rows: kept, unscorable: rows.length - kept.length };
+}
+
+/** What info.reason adds when unscorable rows were left out. */
+export function unscorableNote(count: number): string {
+  return `${count} document${count === 1 ? '' : 's'} left out: no finite distance to the query (a stored zero vector under cosine, or a query vector with no direction); re-upsert them with a valid embedding`;
+}

@@ -9,7 +9,7 @@ import { HNSW_LIMITS, type Tenant } from '../tenants/tenant.js';
 import { withTenantScope } from '../tenants/tenant-scope.js';
 import { scoreFromDistance } from './distance.js';
 import { validateMetadataFilter } from './metadata-filter.js';
-import { autocut, bestPerGroup, groupKey } from './result-shaping.js';
+import { autocut, bestPerGroup, groupKey, unscorableNote, withoutUnscorable } from './result-shaping.js';
 import { type Fusion, type KeywordRanking, type RankedRow, type SearchMode, runHybridSearch, runKeywordSearch } from './hybrid-search.js';
 import { type SearchInfo, runVectorSearch, runVectorSearchInOneRoundTrip } from './search-strategy.js';
 import {
@@ -109,10 +109,17 @@ export async function search(
   const inOneRoundTrip = presetSettings && params && !params.filter && !params.where && !deps.db.isTransaction;
   // (On Citus queryInTenantScope runs the same statements in a transaction.)
   const quick = inOneRoundTrip ? await runVectorSearchInOneRoundTrip(deps.db, tenant, params, { efSearch, settings: scopeSettings }) : undefined;
-  const { rows, info, keywordRanking } = quick ? { ...quick, keywordRanking: null } : await searchInTransaction();
+  const found = quick ? { ...quick, keywordRanking: null } : await searchInTransaction();
+  const { info, keywordRanking } = found;
+  const { rows, unscorable } = withoutUnscorable<HitRow>(found.rows);
   const shaped = shapeRows<HitRow>(rows, shaping, first, mode);
-  const complete = info.complete && (!shaping.groupBy || shaped.length === first || rows.length < depth);
-  const reason = complete === info.complete ? info.reason : `${info.reason}; only ${shaped.length} groups among the ${depth} best hits`;
+  const grouped = info.complete && (!shaping.groupBy || shaped.length === first || found.rows.length < depth);
+  const complete = grouped && (unscorable === 0 || shaped.length === first);
+  const notes = [
+    ...(grouped === info.complete ? [] : [`only ${shaped.length} groups among the ${depth} best hits`]),
+    ...(unscorable === 0 ? [] : [unscorableNote(unscorable)]),
+  ];
+  const reason = [info.reason, ...notes].join('; ');
   deps.onSearch?.({ strategy: info.strategy, mode });
   return {
     hits: toHits(deps, shaped),
@@ -190,7 +197,10 @@ export async function searchSimilar(
     return runVectorSearch(trx, current, scope, params, { efSearch: Math.max(current.efSearch, first + 1), citus: deps.citus });
   });
   deps.onSearch?.({ strategy: info.strategy, mode: 'VECTOR' });
-  return { hits: toHits(deps, rows), info: { ...info, mode: 'VECTOR', keywordRanking: null } };
+  const scorable = withoutUnscorable(rows);
+  const reason = scorable.unscorable === 0 ? info.reason : `${info.reason}; ${unscorableNote(scorable.unscorable)}`;
+  const complete = info.complete && (scorable.unscorable === 0 || scorable.rows.length === first);
+  return { hits: toHits(deps, scorable.rows), info: { ...info, complete, reason, mode: 'VECTOR', keywordRanking: null } };
 }
 
 function toHits(deps: ServiceDeps, rows: HitRow[]): SearchHit[] {
@@ -220,7 +230,12 @@ export async function explain(deps: ServiceDeps, tenant: Tenant, args: SearchArg
 function validateSearch(deps: ServiceDeps, tenant: Tenant, args: SearchArgs) {
   const hasQuery = args.query !== null && args.query !== undefined;
   const hasVector = args.vector !== null && args.vector !== undefined;
-  if (hasQuery === hasVector) throw badUserInput('query', 'give exactly one of query and vector');
+  if (hasQuery && hasVector) throw badUserInput('query', 'give exactly one of query and vector, not both');
+  // A vector variable sent as null (an example run without filling it in) is about the vector.
+  if (!hasQuery && args.vector === null) {
+    throw badUserInput('vector', `is null: give a vector of ${deps.embedder.dimensions} numbers, or query text instead (exactly one of query and vector)`);
+  }
+  if (!hasQuery && !hasVector) throw badUserInput('query', 'give exactly one of query and vector: neither was given');
   if (hasQuery) {
     const query = args.query as string;
     if (query.trim() === '') throw badUserInput('query', 'must not be empty');
@@ -233,7 +248,7 @@ function validateSearch(deps: ServiceDeps, tenant: Tenant, args: SearchArgs) {
   if (args.efSearch !== null && args.efSearch !== undefined) checkIntegerRange('efSearch', args.efSearch, HNSW_LIMITS.efSearch);
   const filter = args.filter === null || args.filter === undefined ? undefined : validateMetadata('filter', args.filter);
   const where = args.where === null || args.where === undefined ? undefined : validateMetadataFilter(args.where, 'where');
-  const vector = hasVector ? [...validateVector('vector', args.vector as number[], deps.embedder.dimensions)] : null;
+  const vector = hasVector ? [...validateVector('vector', args.vector as number[], deps.embedder.dimensions, deps.metric)] : null;
   // HNSW returns at most ef_search rows: never let it be smaller than the page asked for. A
   // filter discards part of each candidate list, so filtered walks start wider (measured on
   // 20,000 clustered 512-d vectors, 20% filter: recall@10 0.93 at ef_search 40, 0.99 at 100).

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphiqlHtml } from '../helpers/graphiql-html.js';
 import { ADMIN_TOKEN, type TestApp, errorCode, startTestApp } from '../helpers/test-app.js';
 
 // AUTH_MODE=apikey: tenants authenticate with keys an admin created; x-tenant-id means nothing.
@@ -63,6 +64,8 @@ describe('API keys', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ 'x-tenant-id': beta }, /Authorization: Bearer/],
       [{ authorization: 'Bearer not-a-key' }, /not a Narwhal API key/],
+      [{ authorization: 'Bearer nwk_123_short' }, /malformed Narwhal API key/],
+      [{ authorization: `Bearer ${key.slice(0, -1)}` }, /malformed Narwhal API key: .*copied whole/],
       [{ authorization: `Bearer nwk_0000000000000000_${'A'.repeat(43)}` }, /Unknown API key/],
       [{ authorization: `Bearer ${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}` }, /Unknown API key/],
     ];
@@ -110,5 +113,12 @@ describe('API keys', () => {
     expect((await withKey(key)(WHO)).data).toEqual({ tenant: { slug: doomed } });
     await t.admin('mutation($s: String!) { deleteTenant(slug: $s) }', { s: doomed });
     expect(errorCode(await withKey(key)(WHO))).toBe('TENANT_NOT_FOUND');
+  });
+
+  it('GraphiQL prefills an Authorization header for a key, not x-tenant-id, and its welcome says AUTH_MODE=apikey', async () => {
+    const html = await graphiqlHtml(t);
+    expect(html.includes('AUTH_MODE=apikey'), 'AUTH_MODE=apikey').toBe(true);
+    expect(html.includes('Bearer <an API key of the demo tenant'), 'Bearer <an API key of the demo tenant').toBe(true);
+    expect(html.includes('x-tenant-id'), 'x-tenant-id').toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { type JWK, SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJwtVerifier } from '../../src/auth/jwt-verifier.js';
 import { serveOnLoopback } from '../helpers/http-server.js';
+import { graphiqlHtml } from '../helpers/graphiql-html.js';
 import { ADMIN_TOKEN, type TestApp, errorCode, startTestApp } from '../helpers/test-app.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
@@ -40,6 +41,13 @@ describe('AUTH_MODE=jwt with an HS256 secret', () => {
   afterAll(async () => {
     expect(t.unexpectedErrors).toEqual([]);
     await t.close();
+  });
+
+  it('GraphiQL prefills an Authorization header for a JWT, not x-tenant-id, and its welcome says AUTH_MODE=jwt', async () => {
+    const html = await graphiqlHtml(t);
+    expect(html.includes('AUTH_MODE=jwt'), 'AUTH_MODE=jwt').toBe(true);
+    expect(html.includes('Bearer <a JWT naming the demo tenant>'), 'Bearer <a JWT naming the demo tenant>').toBe(true);
+    expect(html.includes('x-tenant-id'), 'x-tenant-id').toBe(false);
   });
 
   it("resolves the tenant named by the token's claim, not by x-tenant-id", async () => {

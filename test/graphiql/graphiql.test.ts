@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DOCUMENTS } from '../../src/demo/demo-corpus.js';
-import { GRAPHIQL_EXAMPLE_OPERATIONS } from '../../src/demo/graphiql-examples.js';
+import { graphiqlExampleOperations } from '../../src/demo/graphiql-examples.js';
 import { serveOnLoopback } from '../helpers/http-server.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
 import { flattenWhitespace, GraphiQLPage, launchChromium } from './graphiql-page.js';
@@ -22,7 +22,7 @@ const SEARCH = `query NarwhalSearch {
 }`;
 const NARWHAL = DEMO_DOCUMENTS.find((document) => document.externalId === 'narwhal')!;
 const DEMO_IDS = DEMO_DOCUMENTS.map((document) => document.externalId);
-const EXAMPLE_NAMES = [...GRAPHIQL_EXAMPLE_OPERATIONS.matchAll(/^(?:query|mutation) (\w+)/gm)].map((match) => match[1]);
+const EXAMPLE_NAMES = [...graphiqlExampleOperations('dev', 'demo').matchAll(/^(?:query|mutation) (\w+)/gm)].map((match) => match[1]);
 
 type SearchResult = {
   data?: { search: { hits: { rank: number; document: { externalId: string; content: string } }[] } };
@@ -114,7 +114,7 @@ describe('GraphiQL at /graphql in headless Chromium', () => {
     try {
       await graphiql.goto(server!.url);
       const query = await graphiql.queryText();
-      expect(query, 'the query editor should open with GRAPHIQL_EXAMPLE_OPERATIONS').toContain('query SearchByText {');
+      expect(query, 'the query editor should open with the example operations').toContain('query SearchByText {');
       expect(await graphiql.runMenuItems()).toEqual(EXAMPLE_NAMES);
 
       const { response, resultText } = await graphiql.run('SearchByText', { fromMenu: true });
@@ -128,6 +128,23 @@ describe('GraphiQL at /graphql in headless Chromium', () => {
       expect(flattenWhitespace(resultText)).toContain(`"externalId": "${hits[0]!.document.externalId}"`);
 
       await graphiql.page.screenshot({ path: `${ARTIFACTS}graphiql-examples.png` });
+      expectStayedOffline(graphiql);
+    } finally {
+      await graphiql.close();
+    }
+  });
+
+  it('runs every example operation from the run menu as it stands, without an error', { timeout: 300_000 }, async () => {
+    const graphiql = await GraphiQLPage.open(browser!, server!.origin);
+    try {
+      await graphiql.goto(server!.url);
+      await expect.poll(() => graphiql.queryText(), { timeout: 20_000 }).toContain('query SearchByVector {');
+      for (const name of EXAMPLE_NAMES) {
+        const { response } = await graphiql.run(name!, { fromMenu: true });
+        const body = (await response.json()) as { data?: unknown; errors?: unknown[] };
+        expect(body.errors, name).toBeUndefined();
+        expect(body.data, name).toBeTruthy();
+      }
       expectStayedOffline(graphiql);
     } finally {
       await graphiql.close();

@@ -115,6 +115,7 @@ describe('search', () => {
   it.each([
     ['both query and vector', { query: 'cat', vector: embedText('cat') }, 'query', 'exactly one of query and vector'],
     ['neither query nor vector', {}, 'query', 'exactly one of query and vector'],
+    ['a null vector and no query', { vector: null }, 'vector', 'is null: give a vector of 512 numbers'],
     ['an empty query', { query: '  ' }, 'query', 'must not be empty'],
     ['a vector of the wrong length', { vector: [0.1, 0.2] }, 'vector', 'exactly 512'],
     ['first = 0', { query: 'cat', first: 0 }, 'first', '1 to 1000'],

@@ -25,10 +25,14 @@ const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
 });
 
 const CreatedApiKeyRef = builder.objectRef<{ apiKey: ApiKey; key: string }>('CreatedApiKey').implement({
-  description: 'A new API key. `key` is returned this once: it is stored only as a hash.',
+  description:
+    'A new API key. `key` is returned this once: it is stored only as a hash. Keys authenticate only on a server running with ' +
+    'AUTH_MODE=apikey; in the default dev mode the x-tenant-id header names the tenant and keys are refused.',
   fields: (t) => ({
     apiKey: t.field({ type: ApiKeyRef, description: 'The key as stored.', resolve: (created) => created.apiKey }),
-    key: t.exposeString('key', { description: 'Send as "Authorization: Bearer <key>". Keep it secret; it cannot be shown again.' }),
+    key: t.exposeString('key', {
+      description: 'Send as "Authorization: Bearer <key>" to a server running with AUTH_MODE=apikey. Keep it secret; it cannot be shown again.',
+    }),
   }),
 });
 
@@ -43,7 +47,8 @@ builder.objectField(TenantRef, 'apiKeys', (t) =>
 builder.mutationFields((t) => ({
   createApiKey: t.field({
     type: CreatedApiKeyRef,
-    description: 'Admin: a new API key for the tenant (AUTH_MODE=apikey). The key is in the answer and nowhere else.',
+    description:
+      'Admin: a new API key for the tenant. The key is in the answer and nowhere else; it authenticates only when the server runs with AUTH_MODE=apikey.',
     args: {
       slug: t.arg.string({ required: true, description: 'The tenant the key authenticates as.' }),
       name: t.arg.string({ required: true, description: 'What the key is for, 1-100 characters.' }),

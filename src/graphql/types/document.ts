@@ -1,7 +1,8 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import type { Document } from '../../documents/document.js';
 import { deleteDocuments, listDocuments, upsertDocuments } from '../../documents/document.service.js';
-import { builder } from '../builder.js';
+import { checkIntegerRange } from '../../errors.js';
+import { CONNECTION_PAGE, builder } from '../builder.js';
 
 export const DocumentRef = builder.objectRef<Document>('Document');
 
@@ -30,7 +31,8 @@ const DocumentInput = builder.inputType('DocumentInput', {
     metadata: t.field({ type: 'JSON', required: false, description: 'A JSON object; filterable in search.' }),
     embedding: t.floatList({
       required: false,
-      description: 'A precomputed vector of the deployment\'s dimension, used instead of embedding `content`.',
+      description:
+        "A precomputed vector of the deployment's dimension, used instead of embedding `content`; values within ±1e15, and under cosine not a zero vector.",
     }),
   }),
 });
@@ -60,6 +62,10 @@ builder.queryFields((t) => ({
     type: DocumentRef,
     description: "The caller's documents in insertion order, as a Relay cursor connection.",
     resolve: async (_root, args, ctx) => {
+      for (const count of ['first', 'last'] as const) {
+        const value = args[count];
+        if (value !== null && value !== undefined) checkIntegerRange(count, value, CONNECTION_PAGE);
+      }
       const tenant = await ctx.tenant();
       return resolveCursorConnection({ args, toCursor: (doc: Document) => doc.id }, (page: ResolveCursorConnectionArgs) =>
         listDocuments(ctx.deps, tenant, page),

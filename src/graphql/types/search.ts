@@ -1,6 +1,6 @@
 import type { SearchMode } from '../../search/hybrid-search.js';
 import type { SearchStrategy } from '../../search/search-strategy.js';
-import { type SearchHit, type SearchResult, search, searchSimilar } from '../../search/search.service.js';
+import { SEARCH_LIMITS, type SearchHit, type SearchResult, search, searchSimilar } from '../../search/search.service.js';
 import { builder } from '../builder.js';
 import { type TenantSearchHit, searchMany } from '../../search/search-many.service.js';
 import { requireTenantBySlug } from '../../tenants/tenant.service.js';
@@ -123,8 +123,11 @@ const SearchResultRef = builder.objectRef<SearchResult>('SearchResult').implemen
 function searchArgs(t: QueryFieldBuilder) {
   return {
     query: t.arg.string({ required: false, description: 'Text to search for. Give exactly one of query and vector.' }),
-    vector: t.arg.floatList({ required: false, description: "A query vector of the deployment's dimension." }),
-    first: t.arg.int({ required: false, defaultValue: 10, description: 'How many hits, 1-1000.' }),
+    vector: t.arg.floatList({
+      required: false,
+      description: "A query vector of the deployment's dimension, values within ±1e15; under cosine, not a zero vector (it has no direction).",
+    }),
+    first: t.arg.int({ required: false, defaultValue: 10, description: 'How many hits, 1-1000.', extensions: { range: SEARCH_LIMITS.first } }),
     filter: t.arg({
       type: 'JSON',
       required: false,
@@ -162,7 +165,9 @@ builder.objectField(DocumentRef, 'similar', (t) =>
   t.field({
     type: SearchResultRef,
     description: "The caller's documents nearest to this one (itself left out), closest first.",
-    args: { first: t.arg.int({ required: false, defaultValue: 10, description: 'How many hits, 1-1000.' }) },
+    args: {
+      first: t.arg.int({ required: false, defaultValue: 10, description: 'How many hits, 1-1000.', extensions: { range: SEARCH_LIMITS.first } }),
+    },
     resolve: async (doc, args, ctx) => searchSimilar(ctx.deps, await ctx.tenant(), doc.id, args),
   }),
 );
