@@ -7,9 +7,9 @@ import { parseArgs } from 'node:util';
 import { REEMBED_LIMITS } from '../documents/reembed.service.js';
 import { HNSW_LIMITS } from '../tenants/tenant.js';
 
-const TENANT_FIELDS = 'slug name placement state documentCount indexSizeBytes hnsw { m efConstruction } efSearch';
+const TENANT_FIELDS = 'slug name placement state documentCount indexSizeBytes hnsw { m efConstruction } efSearch worker';
 
-type Option = 'state' | 'm' | 'ef-construction' | 'batch-size';
+type Option = 'state' | 'm' | 'ef-construction' | 'batch-size' | 'worker';
 type Command = { usage: string; query: string; slug: 'required' | 'optional' | 'none'; options?: Option[]; result: string };
 
 const COMMANDS: Record<string, Command> = {
@@ -30,6 +30,13 @@ const COMMANDS: Record<string, Command> = {
   demote: { usage: 'demote <slug>', slug: 'required', result: 'demoteTenant', query: `mutation($slug: String!) { demoteTenant(slug: $slug) { ${TENANT_FIELDS} } }` },
   deactivate: { usage: 'deactivate <slug>', slug: 'required', result: 'deactivateTenant', query: `mutation($slug: String!) { deactivateTenant(slug: $slug) { ${TENANT_FIELDS} } }` },
   activate: { usage: 'activate <slug>', slug: 'required', result: 'activateTenant', query: `mutation($slug: String!) { activateTenant(slug: $slug) { ${TENANT_FIELDS} } }` },
+  place: {
+    usage: 'place <slug> --worker <host:port>   (Citus: move a DEDICATED tenant\'s own shard to that worker)',
+    slug: 'required',
+    options: ['worker'],
+    result: 'placeTenant',
+    query: `mutation($slug: String!, $worker: String!) { placeTenant(slug: $slug, worker: $worker) { ${TENANT_FIELDS} } }`,
+  },
   vacuum: { usage: 'vacuum [slug]', slug: 'optional', result: 'vacuumAnalyze', query: 'mutation($slug: String) { vacuumAnalyze(slug: $slug) }' },
   prewarm: { usage: 'prewarm <slug>', slug: 'required', result: 'prewarmTenant', query: 'mutation($slug: String!) { prewarmTenant(slug: $slug) { available blocksLoaded message } }' },
   reembed: {
@@ -73,6 +80,7 @@ function parseCommandLine() {
         m: { type: 'string' },
         'ef-construction': { type: 'string' },
         'batch-size': { type: 'string' },
+        worker: { type: 'string' },
       },
     });
   } catch (error) {
@@ -98,7 +106,8 @@ const command = Object.hasOwn(COMMANDS, name) ? (COMMANDS[name] as Command) : re
 if (command.slug === 'required' && !slug) refuse(`${name} needs a tenant slug.`);
 if (command.slug === 'none' && slug !== undefined) refuse(`${name} takes no slug, got "${slug}".`);
 if (extra.length > 0) refuse(`Unexpected argument "${extra[0]}".`);
-for (const option of ['state', 'm', 'ef-construction', 'batch-size'] as const) {
+if (name === 'place' && !values.worker) refuse('place needs --worker <host:port> (see Tenant.worker in show).');
+for (const option of ['state', 'm', 'ef-construction', 'batch-size', 'worker'] as const) {
   if (values[option] !== undefined && !command.options?.includes(option)) refuse(`--${option} does not apply to ${name}.`);
 }
 
@@ -108,6 +117,7 @@ const token =
 const variables = {
   ...(slug ? { slug } : {}),
   ...(values.state ? { state: values.state } : {}),
+  ...(values.worker ? { worker: values.worker } : {}),
   ...(name === 'rebuild-index'
     ? { hnsw: { m: integerOption('m', values.m), efConstruction: integerOption('ef-construction', values['ef-construction']) } }
     : {}),
