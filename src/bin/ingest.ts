@@ -36,7 +36,7 @@ into metadata. Quoted fields may hold commas, doubled quotes and line breaks (RF
 
 Re-running a file is safe and cheap: documents are upserted by external id, and a document whose
 content is unchanged is not embedded again (documents without an external id get a new one each
-run, so they are loaded again). Stop with Ctrl-C: batches in flight finish; re-run to resume.
+run, so they are loaded again). Stop with Ctrl-C or SIGTERM: batches in flight finish; re-run to resume.
 
 The database is the server's: DATABASE_URL, or the embedded engine in DATA_DIR (default ./data).
 The embedded engine's DATA_DIR must not be served by a running server at the same time (it is one
@@ -137,13 +137,18 @@ async function load(
     position: source.position,
     intervalMs: args.intervalMs,
   });
+  // SIGINT (Ctrl-C) and SIGTERM (a supervisor, `kill`) stop the run the same way; the same signal
+  // again falls back to its default action and kills the process.
   const stop = new AbortController();
-  const onSignal = () => {
-    progress.note('[ingest] interrupted: finishing the batches in flight (Ctrl-C again to kill)');
-    process.off('SIGINT', onSignal);
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress.note(`[ingest] interrupted by ${signal}: finishing the batches in flight (${signal} again to kill)`);
+    process.off(signal, onSignal);
+    stoppedBy ??= signal;
     stop.abort();
   };
   process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   let result: IngestResult | undefined;
   let counts: IngestCounts = { read: 0, loaded: 0, rejected: 0 };
@@ -167,6 +172,7 @@ async function load(
     });
   } finally {
     process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     const { written } = await rejects.close();
     if (result) {
       progress.finish(formatSummary(result));
@@ -194,7 +200,8 @@ async function load(
   if (result.withoutExternalId > 0) {
     say(`${result.withoutExternalId} documents had no external id: a re-run would load them again`);
   }
-  if (result.interrupted) return 130;
+  // The shell's convention for a process stopped by a signal: 128 + its number.
+  if (result.interrupted) return stoppedBy === 'SIGTERM' ? 143 : 130;
   return result.rejected > 0 ? 2 : 0;
 }
 
