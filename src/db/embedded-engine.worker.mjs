@@ -9,16 +9,22 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_textsearch } from '@electric-sql/pglite-pg_textsearch';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { DURABLE_SETTINGS, durableOptions } from './durable-filesystem.mjs';
 import { EmbeddedSession, fatal } from './embedded-session.mjs';
 
 if (!parentPort) throw new Error('embedded-engine.worker must run in a worker thread');
 const control = parentPort;
-const { dataDir, listenPort, settings, channel } = /**
-  @type {{ dataDir: string, listenPort: number, settings: string[], channel: import('node:worker_threads').MessagePort }} */ (workerData);
+const { dataDir, listenPort, settings, durable, channel } = /**
+  @type {{ dataDir: string, listenPort: number, settings: string[], durable: boolean, channel: import('node:worker_threads').MessagePort }} */ (workerData);
 
 try {
   // pg_textsearch gives keyword search true BM25 ranking (migration 0008 creates its index).
-  const db = await PGlite.create(dataDir, { extensions: { vector, pg_textsearch }, postgresqlconf: settings });
+  const extensions = { vector, pg_textsearch };
+  // Durable: a commit is fsynced before it is acknowledged (durable-filesystem.mjs). memory:// has no disk.
+  const db =
+    durable && !dataDir.startsWith('memory://')
+      ? await PGlite.create({ ...durableOptions(dataDir), extensions, postgresqlconf: [...settings, ...DURABLE_SETTINGS] })
+      : await PGlite.create(dataDir, { extensions, postgresqlconf: settings });
 
   // PGlite is one backend session: two clients would run their statements inside each other's
   // transactions. So one client at a time; another is refused as a full server refuses one. A
