@@ -29,15 +29,14 @@ const MAX_NOTED_REJECTIONS = 20;
  */
 export async function runIngest(target: IngestTarget, source: DocumentSource, options: IngestRunOptions): Promise<number> {
   const { batchSize, say, describeError: describeFatal } = options;
-  const args = { rejects: options.rejects, intervalMs: options.intervalMs };
   const index = target.index;
-  const rejects = await openRejectsFile(args.rejects);
+  const rejects = await openRejectsFile(options.rejects);
   const progress = createProgressReporter({
     out: process.stderr,
     tty: process.stderr.isTTY === true,
     totalBytes: source.totalBytes,
     position: source.position,
-    intervalMs: args.intervalMs,
+    intervalMs: options.intervalMs,
   });
   // SIGINT (Ctrl-C) and SIGTERM (a supervisor, `kill`) stop the run the same way; the same signal
   // again falls back to its default action and kills the process.

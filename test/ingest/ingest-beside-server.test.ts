@@ -87,7 +87,7 @@ async function ingest(args: string[], env: Record<string, string> = {}) {
 const lines = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => JSON.stringify({ externalId: `doc-${from + i}`, content: `document number ${from + i}` }));
 
-describe('npm run ingest beside a running server', { timeout: 300_000 }, () => {
+describe('npm run ingest beside a running server', { timeout: 600_000 }, () => {
   it('refuses to open the server\'s DATA_DIR, loads through --server (admin token or API key), and nothing is lost on restart', async () => {
     const server = await startServer();
     await gql(server.url, 'mutation { createTenant(input: { slug: "beside" }) { slug } }', ADMIN_TOKEN);
