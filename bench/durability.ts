@@ -11,6 +11,7 @@
  *   npm run bench:durability
  *   BENCH_SINGLE=500 BENCH_ROWS=20000 npm run bench:durability
  *   BENCH_DIR=/var/lib/narwhal-bench npm run bench:durability   # the disk a deployment would use
+ *   BENCH_FIRST=on npm run bench:durability                     # measure fsync on first
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -79,13 +80,18 @@ async function measure(fsync: boolean, singles: number, rows: number, parent: st
 const singles = countFromEnv('BENCH_SINGLE', 300);
 const rows = countFromEnv('BENCH_ROWS', 10_000);
 const parent = process.env.BENCH_DIR ?? tmpdir();
-const off = await measure(false, singles, rows, parent);
-const on = await measure(true, singles, rows, parent);
+// The first mode measured also pays the process's warm-up (JIT, the WASM module's first start):
+// BENCH_FIRST=on swaps the order, to tell that from the cost of fsync.
+const onFirst = process.env.BENCH_FIRST === 'on';
+const first = await measure(onFirst, singles, rows, parent);
+const second = await measure(!onFirst, singles, rows, parent);
+const [on, off] = onFirst ? [first, second] : [second, first];
 console.log(`fsync off: single upsert p50 ${off.single_p50_ms} ms, p99 ${off.single_p99_ms} ms; bulk ${off.bulk_rows_per_s} rows/s`);
 console.log(`fsync on:  single upsert p50 ${on.single_p50_ms} ms, p99 ${on.single_p99_ms} ms; bulk ${on.bulk_rows_per_s} rows/s`);
 console.log(
   JSON.stringify({
     dir: parent,
+    first: onFirst ? 'fsync_on' : 'fsync_off',
     singles,
     rows,
     dimensions: DIMENSIONS,
