@@ -48,6 +48,8 @@ export async function startApp(
     log?: Log;
     logError?: (error: unknown, requestId?: string) => void;
     onQuery?: (sql: string) => void;
+    /** What this process is, for another process refused the embedded engine's DATA_DIR. */
+    role?: string;
   } = {},
 ): Promise<App> {
   const logger = options.logger ?? createLogger(config);
@@ -55,7 +57,12 @@ export async function startApp(
   const admin = await resolveAdminToken(config);
   const engine = config.databaseUrl
     ? externalEngine(config.databaseUrl, config.databasePoolSize)
-    : await startEmbeddedEngine({ dataDir: embeddedDataDir(config.dataDir), port: config.embeddedDbPort });
+    : await startEmbeddedEngine({
+        dataDir: embeddedDataDir(config.dataDir),
+        port: config.embeddedDbPort,
+        durable: config.embeddedFsync,
+        ...(options.role ? { role: options.role } : {}),
+      });
   const telemetry = createTelemetry(config);
   const embedder = serveEmbedder(options.embedder ?? (await startEmbedder(config.embedding)), config.embedding, telemetry.onBatch);
   const db = createDatabase(engine, config.databasePoolSize, {

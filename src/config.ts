@@ -13,6 +13,7 @@ const environmentSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_DB_PORT: integer(0, 65535).default(0),
+  EMBEDDED_FSYNC: booleanFlag.default(true),
   DATABASE_POOL_SIZE: integer(1, 100).default(10),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
   AUTH_MODE: z.enum(AUTH_MODES).default('dev'),
@@ -60,6 +61,8 @@ export type Config = {
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedDbPort: number;
+  /** The embedded engine fsyncs each commit before acknowledging it (off: survives a killed process only). */
+  embeddedFsync: boolean;
   databasePoolSize: number;
   adminToken: string | undefined;
   /** How tenant requests authenticate (AUTH_MODE and the JWT_* settings). */
@@ -126,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     embeddedDbPort: e.EMBEDDED_DB_PORT,
+    embeddedFsync: e.EMBEDDED_FSYNC,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     adminToken: e.ADMIN_TOKEN,
     auth: authConfig(e),

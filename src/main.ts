@@ -3,12 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { startApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createGracefulShutdown } from './lifecycle/graceful-shutdown.js';
+import { stdoutDestination } from './logging/log-destination.js';
 import { createLogger } from './logging/logger.js';
 
+// How long the last log lines get to reach a stdout that is slow to read them, at exit.
+const LOG_FLUSH_TIMEOUT_MS = 2000;
+
 const config = loadConfig(process.env);
-const logger = createLogger(config);
+const output = stdoutDestination();
+const logger = createLogger(config, output);
 const log = (message: string) => logger.info(message);
-const app = await startApp(config, { logger, log });
+const app = await startApp(config, { logger, log, role: 'server' });
 
 if (app.engine.kind === 'embedded') log(`Embedded PostgreSQL (PGlite) for psql: ${app.engine.url}`);
 if (!config.adminToken) log(`Admin token (Authorization: Bearer ...): ${app.adminToken}`);
@@ -20,11 +25,14 @@ const lifecycle = createGracefulShutdown({
   timeoutMs: config.shutdownTimeoutMs,
   logger,
   exit: (code) => process.exit(code),
+  flushLogs: () => output.flush(LOG_FLUSH_TIMEOUT_MS),
 });
 http.listen(config.port, config.host, () => {
   // The bound port, not the configured one: PORT=0 picks a free port.
   const { port } = http.address() as AddressInfo;
-  log(`GraphQL and GraphiQL at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`);
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`;
+  app.engine.announce?.(url);
+  log(`GraphQL and GraphiQL at ${url}`);
 });
 
 process.on('SIGINT', () => void lifecycle.shutdown('SIGINT'));

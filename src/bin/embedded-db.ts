@@ -5,13 +5,16 @@
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
 import { startEmbeddedEngine } from '../db/engine.js';
+import { stdoutDestination } from '../logging/log-destination.js';
 import { createLogger } from '../logging/logger.js';
 
 const config = loadConfig({ ...process.env, SEED_DEMO: 'false' });
-const logger = createLogger(config);
+const output = stdoutDestination();
+const logger = createLogger(config, output);
 // The same subdirectory the server uses (app.ts), so one DATA_DIR serves either way.
 const dataDir = config.dataDir.startsWith('memory://') ? config.dataDir : join(config.dataDir, 'pgdata');
-const engine = await startEmbeddedEngine({ dataDir, port: config.embeddedDbPort });
+const engine = await startEmbeddedEngine({ dataDir, port: config.embeddedDbPort, role: 'db:embedded', durable: config.embeddedFsync });
+engine.announce?.(engine.url);
 logger.info({ url: engine.url, dataDir }, `Embedded PostgreSQL (PGlite) at ${engine.url}`);
 
 let stopping = false;
@@ -21,15 +24,18 @@ async function stop(signal: string): Promise<void> {
     process.exit(1);
   }
   stopping = true;
+  let code = 0;
   try {
     // A clean close checkpoints PGlite's files, so the next start needs no recovery.
     await engine.close();
     logger.info({ signal }, 'embedded PostgreSQL closed cleanly');
-    process.exit(0);
   } catch (error) {
     logger.error({ err: error }, 'embedded PostgreSQL did not close cleanly');
-    process.exit(1);
+    code = 1;
   }
+  // The last lines get a moment to reach a slow stdout, never longer (log-destination.ts).
+  await output.flush(2000);
+  process.exit(code);
 }
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,24 +1,32 @@
 // `npm run ingest -- --tenant <slug> <file>`: loads a JSON Lines or CSV file into a tenant through
 // the document service (the API's own upsert and embedder), opening the database the way the server
-// does. Exit code 0: everything loaded; 2: some records were rejected (see the rejects file); 1: fatal.
+// does, or with --server through a running server's API. Exit code 0: everything loaded; 2: some
+// records were rejected (see the rejects file); 1: fatal; 130/143: stopped by SIGINT/SIGTERM.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type App, startApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
-import { formatFromPath, openDocumentSource, SOURCE_FORMATS, type SourceFormat } from '../ingest/document-source.js';
-import { type IngestCounts, type IngestResult, ingestDocuments } from '../ingest/ingest.service.js';
-import { createProgressReporter, formatDuration, formatSummary } from '../ingest/progress-reporter.js';
-import { openRejectsFile } from '../ingest/rejects-file.js';
+import { type DocumentSource, formatFromPath, openDocumentSource, SOURCE_FORMATS, type SourceFormat } from '../ingest/document-source.js';
+import { runIngest } from '../ingest/ingest-run.js';
+import { serviceSink } from '../ingest/ingest.service.js';
+import { connectToServer } from '../ingest/server-sink.js';
 import { buildSearchIndex, dropSearchIndex, findTenantBySlug } from '../tenants/tenant.service.js';
 
 const USAGE = `Usage: npm run ingest -- --tenant <slug> [options] <file>
+       npm run ingest -- --server <url> [--tenant <slug>] [options] <file>
 
 Loads documents from a JSON Lines or CSV file into an existing tenant, embedding their content with
 the configured embedder, in batches, through the same document service as the GraphQL API.
 
   <file>                    .jsonl / .ndjson / .json (one JSON object per line) or .csv (header row)
-  --tenant <slug>           the tenant to load into (required; create it first)
+  --tenant <slug>           the tenant to load into (create it first); required unless --server
+                            is given a tenant's API key, which names its tenant itself
+  --server <url>            load through a running server's GraphQL API (e.g.
+                            http://localhost:4000/graphql) instead of opening the database
+  --api-key <key>           with --server: the tenant's API key (or NARWHAL_API_KEY)
+  --admin-token <token>     with --server: the admin token (or ADMIN_TOKEN), with --tenant; where
+                            the server wants API keys, one is made for the run and revoked after
   --format jsonl|csv        override the format the file extension implies
   --batch-size <n>          documents per upsert (default 256, at most MAX_BATCH_SIZE)
   --rejects <path>          where rejected records go (default <file>.rejects.jsonl), one
@@ -36,16 +44,15 @@ into metadata. Quoted fields may hold commas, doubled quotes and line breaks (RF
 
 Re-running a file is safe and cheap: documents are upserted by external id, and a document whose
 content is unchanged is not embedded again (documents without an external id get a new one each
-run, so they are loaded again). Stop with Ctrl-C: batches in flight finish; re-run to resume.
+run, so they are loaded again). Stop with Ctrl-C or SIGTERM: batches in flight finish; re-run to resume.
 
-The database is the server's: DATABASE_URL, or the embedded engine in DATA_DIR (default ./data).
-The embedded engine's DATA_DIR must not be served by a running server at the same time (it is one
-process's files): stop \`npm start\` first, or load through the server's upsertDocuments mutation.
+Without --server the database is the server's: DATABASE_URL, or the embedded engine in DATA_DIR
+(default ./data). The embedded engine's DATA_DIR is one process's at a time: while a server runs on
+it, ingest refuses and names the server; load through it with --server, or stop it first.
 
 Exit code: 0 everything loaded, 2 some records rejected, 1 a fatal error (no such tenant, database
-or embedding model unavailable, unreadable file).`;
-
-const MAX_NOTED_REJECTIONS = 20;
+or embedding model or server unavailable, DATA_DIR in use, unreadable file), 130/143 stopped by
+SIGINT/SIGTERM.`;
 
 class UsageError extends Error {}
 
@@ -54,6 +61,9 @@ function parse() {
     allowPositionals: true,
     options: {
       tenant: { type: 'string' },
+      server: { type: 'string' },
+      'api-key': { type: 'string' },
+      'admin-token': { type: 'string' },
       format: { type: 'string' },
       'batch-size': { type: 'string', default: '256' },
       rejects: { type: 'string' },
@@ -65,7 +75,14 @@ function parse() {
   if (values.help) return undefined;
   const [file, ...extra] = positionals;
   if (!file || extra.length > 0) throw new UsageError(file ? `one file at a time, got ${positionals.length}` : 'no file given');
-  if (!values.tenant) throw new UsageError('--tenant <slug> is required');
+  if (!values.tenant && !values.server) throw new UsageError('--tenant <slug> is required');
+  if (values.server !== undefined && !/^https?:\/\/[^/]/.test(values.server)) {
+    throw new UsageError(`--server must be the server's GraphQL URL, e.g. http://localhost:4000/graphql, got "${values.server}"`);
+  }
+  if (values.server && values['build-index-after']) {
+    throw new UsageError('--build-index-after drops and rebuilds the index in the database itself: not with --server');
+  }
+  if (!values.server && (values['api-key'] || values['admin-token'])) throw new UsageError('--api-key and --admin-token go with --server');
   const format = values.format ?? formatFromPath(file);
   if (!format || !(SOURCE_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(values.format ? `--format must be jsonl or csv, got "${values.format}"` : `cannot tell the format of ${file}: use --format jsonl|csv`);
@@ -79,6 +96,9 @@ function parse() {
   return {
     file,
     slug: values.tenant,
+    server: values.server,
+    apiKey: values['api-key'],
+    adminToken: values['admin-token'],
     format: format as SourceFormat,
     batchSize,
     rejects,
@@ -86,6 +106,8 @@ function parse() {
     intervalMs: interval * 1000,
   };
 }
+
+type Args = NonNullable<ReturnType<typeof parse>>;
 
 const say = (message: string) => process.stderr.write(`[ingest] ${message}\n`);
 
@@ -102,21 +124,19 @@ async function main(): Promise<number> {
     return 0;
   }
   const source = await openDocumentSource(args.file, args.format);
+  if (args.server) return await loadThroughServer(args.server, args, source);
   const config = loadConfig({ ...process.env, SEED_DEMO: 'false' });
-  const app = await startApp(config, { log: say });
+  // A DATA_DIR that a server holds is refused here, with the server named (src/db/data-dir-lock.ts).
+  const app = await startApp(config, { log: say, role: 'ingest' });
   try {
-    return await load(app, args, source);
+    return await loadLocally(app, args, source);
   } finally {
     await app.close();
   }
 }
 
-async function load(
-  app: App,
-  args: NonNullable<ReturnType<typeof parse>>,
-  source: Awaited<ReturnType<typeof openDocumentSource>>,
-): Promise<number> {
-  const tenant = await findTenantBySlug(app.deps, args.slug);
+async function loadLocally(app: App, args: Args, source: DocumentSource): Promise<number> {
+  const tenant = await findTenantBySlug(app.deps, args.slug!);
   if (!tenant) throw new AppError('TENANT_NOT_FOUND', `No tenant with slug "${args.slug}"`);
   if (tenant.state !== 'ACTIVE') throw new AppError('TENANT_INACTIVE', `Tenant "${args.slug}" is ${tenant.state}; activate it first`);
   if (args.buildIndexAfter && tenant.placement !== 'DEDICATED') {
@@ -128,74 +148,36 @@ async function load(
     `${source.path} (${source.format}) -> tenant ${tenant.slug} (${tenant.placement}), batches of ${batchSize}, ` +
       `embedder ${app.deps.embedder.model}, engine ${app.engine.kind}`,
   );
-
-  const rejects = await openRejectsFile(args.rejects);
-  const progress = createProgressReporter({
-    out: process.stderr,
-    tty: process.stderr.isTTY === true,
-    totalBytes: source.totalBytes,
-    position: source.position,
-    intervalMs: args.intervalMs,
-  });
-  const stop = new AbortController();
-  const onSignal = () => {
-    progress.note('[ingest] interrupted: finishing the batches in flight (Ctrl-C again to kill)');
-    process.off('SIGINT', onSignal);
-    stop.abort();
-  };
-  process.on('SIGINT', onSignal);
-
-  let result: IngestResult | undefined;
-  let counts: IngestCounts = { read: 0, loaded: 0, rejected: 0 };
-  try {
-    if (args.buildIndexAfter) {
-      await dropSearchIndex(app.deps, tenant);
-      progress.note(`[ingest] dropped the HNSW index of ${tenant.slug}; it is rebuilt after loading`);
-    }
-    result = await ingestDocuments(app.deps, tenant, source.items, {
-      batchSize,
-      signal: stop.signal,
-      onProgress: (next) => {
-        counts = next;
-        progress.update(next);
-      },
-      onReject: async (rejection) => {
-        await rejects.write(rejection);
-        if (rejects.written <= MAX_NOTED_REJECTIONS) progress.note(`[ingest] line ${rejection.line}: ${rejection.error}`);
-        if (rejects.written === MAX_NOTED_REJECTIONS + 1) progress.note(`[ingest] more rejected lines: see ${rejects.path}`);
-      },
-    });
-  } finally {
-    process.off('SIGINT', onSignal);
-    const { written } = await rejects.close();
-    if (result) {
-      progress.finish(formatSummary(result));
-    } else {
-      progress.finish(
-        `[ingest] stopped by a fatal error after ${counts.loaded} loaded, ${counts.rejected} rejected ` +
-          '(what was loaded stays; re-run to resume)',
-      );
-    }
-    if (written > 0) say(`rejected records (${written}) are in ${rejects.path}`);
-    if (args.buildIndexAfter) {
-      // Rebuilt after a failure too, so the tenant is not left searching without its index.
-      const started = performance.now();
-      say(`building the HNSW index of ${tenant.slug} (m ${tenant.hnsw.m}, ef_construction ${tenant.hnsw.efConstruction})`);
-      try {
-        await buildSearchIndex(app.deps, tenant);
-        say(`HNSW index built in ${formatDuration((performance.now() - started) / 1000)}`);
-      } catch (error) {
-        say(`the HNSW index was NOT rebuilt (${describeFatal(error)}): run \`npm run admin -- rebuild-index ${tenant.slug}\``);
-        if (result) throw error; // else the load's own error is the one to report
+  const index = args.buildIndexAfter
+    ? {
+        drop: () => dropSearchIndex(app.deps, tenant),
+        build: () => buildSearchIndex(app.deps, tenant),
+        settings: `m ${tenant.hnsw.m}, ef_construction ${tenant.hnsw.efConstruction}`,
       }
+    : undefined;
+  return runIngest({ tenant, sink: serviceSink(app.deps, tenant), ...(index ? { index } : {}) }, source, runOptions(args, batchSize));
+}
+
+async function loadThroughServer(server: string, args: Args, source: DocumentSource): Promise<number> {
+  const apiKey = args.apiKey ?? process.env.NARWHAL_API_KEY;
+  const adminToken = args.adminToken ?? process.env.ADMIN_TOKEN;
+  if (!apiKey && !(adminToken && args.slug)) {
+    throw new UsageError('--server needs the tenant\'s API key (--api-key or NARWHAL_API_KEY), or the admin token (--admin-token or ADMIN_TOKEN) with --tenant');
+  }
+  const target = await connectToServer(server, apiKey ? { apiKey } : { adminToken: adminToken!, slug: args.slug! });
+  try {
+    if (args.slug && target.tenant.slug !== args.slug) {
+      throw new AppError('FORBIDDEN', `the API key is tenant "${target.tenant.slug}"'s, not "${args.slug}"'s`);
     }
+    say(`${source.path} (${source.format}) -> tenant ${target.tenant.slug} (${target.tenant.placement}), batches of ${args.batchSize}, server ${server}`);
+    return await runIngest(target, source, runOptions(args, args.batchSize));
+  } finally {
+    await target.close().catch((error: unknown) => say(`could not revoke the API key made for this run: ${describeFatal(error)}`));
   }
-  if (result.interrupted) say(`interrupted after ${result.read} records were read: re-run the same command to resume`);
-  if (result.withoutExternalId > 0) {
-    say(`${result.withoutExternalId} documents had no external id: a re-run would load them again`);
-  }
-  if (result.interrupted) return 130;
-  return result.rejected > 0 ? 2 : 0;
+}
+
+function runOptions(args: Args, batchSize: number) {
+  return { batchSize, rejects: args.rejects, intervalMs: args.intervalMs, say, describeError: describeFatal };
 }
 
 function describeFatal(error: unknown): string {

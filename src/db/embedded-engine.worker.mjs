@@ -9,17 +9,23 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_textsearch } from '@electric-sql/pglite-pg_textsearch';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { DURABLE_SETTINGS, durableOptions } from './durable-filesystem.mjs';
 import { EmbeddedSession } from './embedded-session.mjs';
 import { EngineTurns } from './engine-turns.mjs';
 
 if (!parentPort) throw new Error('embedded-engine.worker must run in a worker thread');
 const control = parentPort;
-const { dataDir, listenPort, settings, turnWaitMs, channel } = /**
-  @type {{ dataDir: string, listenPort: number, settings: string[], turnWaitMs: number, channel: import('node:worker_threads').MessagePort }} */ (workerData);
+const { dataDir, listenPort, settings, turnWaitMs, durable, channel } = /**
+  @type {{ dataDir: string, listenPort: number, settings: string[], turnWaitMs: number, durable: boolean, channel: import('node:worker_threads').MessagePort }} */ (workerData);
 
 try {
   // pg_textsearch gives keyword search true BM25 ranking (migration 0008 creates its index).
-  const db = await PGlite.create(dataDir, { extensions: { vector, pg_textsearch }, postgresqlconf: settings });
+  const extensions = { vector, pg_textsearch };
+  // Durable: a commit is fsynced before it is acknowledged (durable-filesystem.mjs). memory:// has no disk.
+  const db =
+    durable && !dataDir.startsWith('memory://')
+      ? await PGlite.create({ ...durableOptions(dataDir), extensions, postgresqlconf: [...settings, ...DURABLE_SETTINGS] })
+      : await PGlite.create(dataDir, { extensions, postgresqlconf: settings });
 
   // PGlite is one backend session: its clients take turns at transaction boundaries (engine-turns.mjs),
   // each with its own prepared statements and session settings (embedded-session.mjs).

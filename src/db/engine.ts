@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { basename } from 'node:path';
+import { lockDataDir } from './data-dir-lock.js';
 import { EngineChannel } from './engine-channel.js';
 
 /** A PostgreSQL the application can reach by URL, whichever engine serves it. */
@@ -11,6 +13,8 @@ export type Engine = {
   stream?: () => Duplex;
   /** How many pooled connections the engine takes without stalling. */
   maxPoolSize: number;
+  /** Records where this process can be reached (the server's URL), for another that finds DATA_DIR taken. */
+  announce?(url: string): void;
   close(): Promise<void>;
 };
 
@@ -46,7 +50,33 @@ export const EMBEDDED_TURN_WAIT_MS = 5000;
  * at once, taking turns at transaction boundaries.
  * dataDir is a directory path, or `memory://` for a throwaway database.
  */
-export async function startEmbeddedEngine(options: { dataDir: string; port: number; turnWaitMs?: number }): Promise<Engine> {
+export async function startEmbeddedEngine(options: {
+  dataDir: string;
+  port: number;
+  /** How long a client waits for another's transaction on the one backend (engine-turns.mjs). */
+  turnWaitMs?: number;
+  /** What this process is, as another process refused the directory is told (default: its script). */
+  role?: string;
+  /** fsync each commit before it is acknowledged (EMBEDDED_FSYNC; default true). */
+  durable?: boolean;
+}): Promise<Engine> {
+  // One process per data directory (data-dir-lock.ts); memory:// is this process's alone anyway.
+  const lock = options.dataDir.startsWith('memory://') ? undefined : lockDataDir(options.dataDir, options.role ?? basename(process.argv[1] ?? 'node'));
+  try {
+    const engine = await startWorker(options);
+    if (!lock) return engine;
+    return {
+      ...engine,
+      announce: (url) => lock.announce(url),
+      close: () => engine.close().finally(() => lock.release()),
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function startWorker(options: { dataDir: string; port: number; turnWaitMs?: number; durable?: boolean }): Promise<Engine> {
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(new URL('./embedded-engine.worker.mjs', import.meta.url), {
     workerData: {
@@ -54,6 +84,7 @@ export async function startEmbeddedEngine(options: { dataDir: string; port: numb
       listenPort: options.port,
       settings: EMBEDDED_SETTINGS,
       turnWaitMs: options.turnWaitMs ?? EMBEDDED_TURN_WAIT_MS,
+      durable: options.durable ?? true,
       channel: port2,
     },
     transferList: [port2],

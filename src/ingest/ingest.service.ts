@@ -37,6 +37,29 @@ export type IngestOptions = {
   onReject?: (rejection: Rejection) => void | Promise<void>;
 };
 
+/**
+ * Where batches go: the tenant's documents through the document service in this process
+ * (serviceSink), or a running server's upsertDocuments (server-sink.ts). A document it refuses
+ * throws an AppError BAD_USER_INPUT; anything else it throws stops the run.
+ */
+export type IngestSink = {
+  /** Most documents one write takes. */
+  maxBatchSize: number;
+  /** The checks a document can fail before it is sent, so a bad one never costs its batch-mates. */
+  validate(input: DocumentInput): void;
+  write(inputs: DocumentInput[]): Promise<void>;
+};
+
+/** The tenant's documents in this process, through the API's own upsert. */
+export function serviceSink(deps: ServiceDeps, tenant: Tenant): IngestSink {
+  const limits = { maxBatchSize: 1, dimensions: deps.embedder.dimensions, metric: deps.metric };
+  return {
+    maxBatchSize: deps.maxBatchSize,
+    validate: (input) => void validateDocumentBatch([input], limits),
+    write: async (inputs) => void (await upsertDocuments(deps, createEmbeddingLoaders(deps.embedder), tenant, inputs)),
+  };
+}
+
 type Pending = { line: number; input: DocumentInput; raw: unknown };
 type Task = { ids: ReadonlySet<string>; done: Promise<void> };
 
@@ -51,9 +74,13 @@ export async function ingestDocuments(
   items: AsyncIterable<SourceItem>,
   options: IngestOptions,
 ): Promise<IngestResult> {
-  const batchSize = Math.max(1, Math.min(options.batchSize, deps.maxBatchSize));
+  return ingestInto(serviceSink(deps, tenant), items, options);
+}
+
+/** ingestDocuments into any sink: the same batching, ordering and rejections wherever batches go. */
+export async function ingestInto(sink: IngestSink, items: AsyncIterable<SourceItem>, options: IngestOptions): Promise<IngestResult> {
+  const batchSize = Math.max(1, Math.min(options.batchSize, sink.maxBatchSize));
   const maxInFlight = Math.max(1, options.maxInFlight ?? 2);
-  const limits = { maxBatchSize: 1, dimensions: deps.embedder.dimensions, metric: deps.metric };
   const started = performance.now();
   const counts: IngestCounts = { read: 0, loaded: 0, rejected: 0 };
   let withoutExternalId = 0;
@@ -70,7 +97,7 @@ export async function ingestDocuments(
   };
 
   const write = async (docs: Pending[]) => {
-    await upsertDocuments(deps, createEmbeddingLoaders(deps.embedder), tenant, docs.map((doc) => doc.input));
+    await sink.write(docs.map((doc) => doc.input));
     counts.loaded += docs.length;
     withoutExternalId += docs.filter((doc) => !doc.input.externalId).length;
   };
@@ -123,7 +150,7 @@ export async function ingestDocuments(
       // The service's own checks, per document: a bad one is named by its line and never
       // costs its batch-mates a round trip.
       try {
-        validateDocumentBatch([item.input], limits);
+        sink.validate(item.input);
       } catch (error) {
         if (!isRejection(error)) throw error;
         await reject({ line: item.line, error: describe(error), input: item.raw });

@@ -10,6 +10,11 @@ export type GracefulShutdownOptions = {
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** process.exit in main.ts; tests pass their own. */
   exit: (code: number) => void;
+  /**
+   * Lets the last log lines reach stdout before exit; must itself give up within a bounded time
+   * (a stdout nobody reads must not keep the process alive). main.ts: LogDestination.flush.
+   */
+  flushLogs?: () => Promise<void>;
 };
 
 /**
@@ -57,14 +62,16 @@ export function createGracefulShutdown(options: GracefulShutdownOptions) {
       await closed;
     }
     clearTimeout(timer);
+    let code = 0;
     try {
       await app.close();
       logger.info('closed cleanly');
-      options.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
-      options.exit(1);
+      code = 1;
     }
+    await options.flushLogs?.();
+    options.exit(code);
   }
 
   return {

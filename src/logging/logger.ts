@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { LogDestination, stdoutDestination } from './log-destination.js';
 
 export type { Logger };
 
@@ -33,8 +34,11 @@ const REDACTED_PATHS = [
   '*.embeddings',
 ];
 
-/** One JSON object per line on stdout (or the given stream, which tests read). */
-export function createLogger(config: { logLevel: LogLevel }, destination?: DestinationStream): Logger {
+/**
+ * One JSON object per line on stdout (or the given stream, which tests read). Stdout goes through a
+ * LogDestination, never pino's default, whose exit flush can hang the process (log-destination.ts).
+ */
+export function createLogger(config: { logLevel: LogLevel }, destination: DestinationStream = stdoutDestination()): Logger {
   const options = {
     level: config.logLevel,
     base: { service: 'narwhal' },
@@ -43,5 +47,9 @@ export function createLogger(config: { logLevel: LogLevel }, destination?: Desti
     formatters: { level: (label: string) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const logger = pino(options, destination);
+  if (destination instanceof LogDestination) {
+    destination.onResume = (dropped) => logger.warn({ dropped }, 'log lines were dropped while stdout was not being read');
+  }
+  return logger;
 }

@@ -86,7 +86,8 @@ const refusesConnections = (port: number) =>
     socket.once('error', () => resolve(true));
   });
 
-describe('SIGTERM', () => {
+// Two server starts, each with its own engine: slow on a shared machine.
+describe('SIGTERM', { timeout: 300_000 }, () => {
   it('stops taking connections, finishes every in-flight request, closes cleanly and exits 0; the data survives a restart', async () => {
     const first = await startServer();
     const created = await gql(first.url, 'mutation { createTenant(input: { slug: "sigterm" }) { slug } }', {
