@@ -93,8 +93,17 @@ describe('a row stored with a zero vector (from before, or written by SQL) never
     expect(info.reason).toMatch(/1 document left out: no finite distance/);
   });
 
+  it('KEYWORD: ranks by words alone, so a stored zero vector costs nothing (no distance is computed)', async () => {
+    const { hits, info } = await hitsAndInfo({ query: 'cat', mode: 'KEYWORD', fusion: {} });
+    expect(hits.length).toBeGreaterThan(0);
+    for (const hit of hits) {
+      expect([hit.distance, hit.score]).toEqual([null, null]);
+      expect(Number.isFinite(hit.keywordScore)).toBe(true);
+    }
+    expect(info.reason).not.toMatch(/left out/);
+  });
+
   it.each([
-    ['KEYWORD', {}],
     ['HYBRID', {}],
     ['HYBRID', { method: 'RRF' }],
     ['HYBRID', { alpha: 0.5 }],
