@@ -3,7 +3,7 @@ import { upsertDocuments } from '../../src/documents/document.service.js';
 import { createEmbeddingLoaders } from '../../src/embeddings/embedding-loaders.js';
 import type { ServiceDeps } from '../../src/service-deps.js';
 import type { Tenant } from '../../src/tenants/tenant.js';
-import { createTenant } from '../../src/tenants/tenant.service.js';
+import { createTenant, dropSearchIndex } from '../../src/tenants/tenant.service.js';
 import { benchExternalId } from '../lib/load-documents.js';
 import { type TenantCorpus, tenantCorpus } from '../lib/tenant-corpus.js';
 import type { PlannedTenant, Tier } from './population.js';
@@ -22,15 +22,24 @@ function batchVectors(corpus: TenantCorpus, batch: number, size: number): number
 }
 
 /**
- * Creates every planned tenant SHARED (as a new tenant starts) and loads its vectors through the
- * document service in batches of 1,000, `concurrency` tenants at a time: while one connection
- * writes, this process generates the next batch. Returns the tenants and the wall-clock seconds.
+ * Creates every planned tenant SHARED (as a new tenant starts), then loads their vectors through
+ * the document service in batches of 1,000, `concurrency` tenants at a time: while one connection
+ * writes, this process generates the next batch. Returns the tenants and the wall-clock seconds
+ * of each phase.
+ * With `dedicatedAtCreation` the dedicated tier is instead created DEDICATED with its index
+ * dropped (as bench:search loads), for an engine where promotion fails; the caller builds it.
  */
 export async function loadPopulation(
   deps: ServiceDeps,
   plan: readonly PlannedTenant[],
-  options: { runId: string; concurrency: number; log: (message: string) => void; created: (slug: string) => void },
-): Promise<{ tenants: ScaleTenant[]; seconds: number; rows: number }> {
+  options: {
+    runId: string;
+    concurrency: number;
+    dedicatedAtCreation: boolean;
+    log: (message: string) => void;
+    created: (slug: string) => void;
+  },
+): Promise<{ tenants: ScaleTenant[]; createSeconds: number; seconds: number; rows: number }> {
   const dimensions = deps.embedder.dimensions;
   const loaders = createEmbeddingLoaders(deps.embedder);
   const totalRows = plan.reduce((sum, tenant) => sum + tenant.docs, 0);
@@ -39,15 +48,27 @@ export async function loadPopulation(
   let loaded = 0;
   let reported = 0;
   let next = 0;
-  const started = performance.now();
 
-  const loadOne = async (planned: PlannedTenant, position: number) => {
+  // Every tenant first, one at a time: on Citus, creating a DEDICATED tenant (DDL on the
+  // distributed table) beside another connection's tenant writes ended in a distributed deadlock.
+  const createStarted = performance.now();
+  for (const [position, planned] of plan.entries()) {
     const slug = `scale-${options.runId}-${planned.tier}-${planned.index}`;
     const corpus = tenantCorpus({ slug, seed: position + 1, docs: planned.docs }, dimensions);
-    const tenant = await createTenant(deps, { slug, name: `bench/scale ${planned.tier} ${planned.index}`, placement: 'SHARED' });
+    const placement = options.dedicatedAtCreation && planned.tier === 'dedicated' ? 'DEDICATED' : 'SHARED';
+    const tenant = await createTenant(deps, { slug, name: `bench/scale ${planned.tier} ${planned.index}`, placement });
     options.created(slug);
-    for (let start = 0, batch = 0; start < planned.docs; start += BATCH, batch += 1) {
-      const size = Math.min(BATCH, planned.docs - start);
+    if (placement === 'DEDICATED') await dropSearchIndex(deps, tenant);
+    tenants[position] = { tier: planned.tier, tenant, corpus };
+  }
+  const createSeconds = (performance.now() - createStarted) / 1000;
+  options.log(`create: ${plan.length} tenants in ${createSeconds.toFixed(1)} s`);
+
+  const started = performance.now();
+  const loadOne = async ({ tenant, corpus }: ScaleTenant) => {
+    for (let start = 0, batch = 0; start < corpus.docs; start += BATCH, batch += 1) {
+      if (failed) return;
+      const size = Math.min(BATCH, corpus.docs - start);
       const inputs = batchVectors(corpus, batch, size).map((embedding, offset) => ({
         externalId: benchExternalId(start + offset),
         content: `doc ${start + offset}`,
@@ -62,15 +83,20 @@ export async function loadPopulation(
         options.log(`load: ${loaded}/${totalRows} rows, ${next}/${plan.length} tenants started, ${Math.round(loaded / seconds)} rows/s`);
       }
     }
-    tenants[position] = { tier: planned.tier, tenant, corpus };
   };
 
+  // One worker's failure stops the others at their next batch, so the error is not buried.
+  let failed = false;
   const worker = async () => {
-    while (next < plan.length) {
-      const position = next++;
-      await loadOne(plan[position] as PlannedTenant, position);
+    try {
+      while (next < plan.length && !failed) await loadOne(tenants[next++] as ScaleTenant);
+    } catch (error) {
+      failed = true;
+      throw error;
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
-  return { tenants, seconds: (performance.now() - started) / 1000, rows: loaded };
+  const outcomes = await Promise.allSettled(Array.from({ length: options.concurrency }, worker));
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+  return { tenants, createSeconds, seconds: (performance.now() - started) / 1000, rows: loaded };
 }

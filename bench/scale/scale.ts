@@ -15,12 +15,14 @@
  * Sizes: SCALE_VECTORS (1,000,000: tenants scale with it, see population.ts), SCALE_QUERIES per
  * tier and pass (300), SCALE_RECALL_QUERIES per tier (120), SCALE_LOAD_CONCURRENCY (2),
  * SCALE_PLANNING_RUNS (50). SCALE_KEEP=1 leaves the population in the database.
+ * SCALE_DEDICATED=create makes the big tenants DEDICATED from the start and builds their index
+ * after loading, instead of promoting them: for an engine where promotion fails (Citus, for now).
  */
 import '../lib/production-libraries.js';
 import { performance } from 'node:perf_hooks';
 import { startApp } from '../../src/app.js';
 import { explain } from '../../src/search/search.service.js';
-import { deleteTenant } from '../../src/tenants/tenant.service.js';
+import { buildSearchIndex, deleteTenant } from '../../src/tenants/tenant.service.js';
 import { benchConfig, countFromEnv } from '../lib/bench-config.js';
 import { cleanupStep } from '../lib/cleanup-step.js';
 import { startHttpLoadClient } from '../lib/http-load-client.js';
@@ -52,6 +54,10 @@ const sizes = {
   planningRuns: countFromEnv('SCALE_PLANNING_RUNS', 50),
 };
 const keep = process.env.SCALE_KEEP === '1';
+const dedicatedAtCreation = process.env.SCALE_DEDICATED === 'create';
+if (!['promote', 'create', undefined, ''].includes(process.env.SCALE_DEDICATED)) {
+  throw new Error(`SCALE_DEDICATED must be promote or create, got "${process.env.SCALE_DEDICATED}"`);
+}
 
 // Automatic promotion off: the benchmark promotes the big tenants itself, after loading them.
 const config = benchConfig({ PROMOTION_THRESHOLD: '0' });
@@ -77,6 +83,7 @@ try {
   const loaded = await loadPopulation(app.deps, plan, {
     runId,
     concurrency: sizes.loadConcurrency,
+    dedicatedAtCreation,
     log: (message) => log(`${message} (${mb()})`),
     created: (slug) => createdSlugs.push(slug),
   });
@@ -85,6 +92,15 @@ try {
   // 2. Promote the big ones: rows copied to their own partition, HNSW built once over them.
   const promotions: Promotion[] = [];
   for (const member of loaded.tenants.filter((entry) => entry.tier === 'dedicated')) {
+    if (dedicatedAtCreation) {
+      log(`index: ${member.tenant.slug} (${member.corpus.docs} rows) ...`);
+      const started = performance.now();
+      await buildSearchIndex(app.deps, member.tenant);
+      const seconds = (performance.now() - started) / 1000;
+      promotions.push({ tenant: member.tenant, seconds: Number.NaN, indexBuildSeconds: seconds });
+      log(`index: built in ${seconds.toFixed(1)} s (${mb()})`);
+      continue;
+    }
     log(`promote: ${member.tenant.slug} (${member.corpus.docs} rows) ...`);
     const promotion = await promoteWithBuildTime(app.deps, member.tenant);
     if (promotion.tenant.placement !== 'DEDICATED') throw new Error(`promotion left ${member.tenant.slug} ${promotion.tenant.placement}`);
@@ -121,6 +137,12 @@ try {
       log(`${tier}: exact search for ${recallCount} queries ...`);
       const truth = await exactResults(app.deps, queries.slice(0, recallCount), K);
       const found = (passes[0]?.pass.results ?? []).slice(0, recallCount);
+      const missed = found.findIndex((ids, i) => ids.some((id) => !(truth[i] as string[]).includes(id)));
+      if (missed >= 0) {
+        log(`${tier}: a query whose hits differ from the exact answer (${queries[missed]?.member.tenant.slug}):`);
+        log(`  found ${JSON.stringify(found[missed])}`);
+        log(`  exact ${JSON.stringify(truth[missed])}`);
+      }
       const probe = members.reduce((a, b) => (b.corpus.docs > a.corpus.docs ? b : a));
       const planning = await medianPlanningMs(
         (run) => explain(app.deps, probe.tenant, { vector: probeVector(probe, run), first: K }),
@@ -163,10 +185,12 @@ try {
     tenants: Object.fromEntries(TIERS.map((tier) => [tier, byTier(tier).length])),
     load_rows_per_s: round(loaded.rows / loaded.seconds, 0),
     load_s: round(loaded.seconds, 1),
+    create_tenants_s: round(loaded.createSeconds, 1),
     load_concurrency: sizes.loadConcurrency,
+    dedicated_path: dedicatedAtCreation ? 'created DEDICATED, index built after loading' : 'loaded SHARED, promoted',
     promotions: promotions.map((promotion, i) => ({
       vectors: (byTier('dedicated')[i] as ScaleTenant).corpus.docs,
-      promote_s: round(promotion.seconds, 1),
+      promote_s: Number.isNaN(promotion.seconds) ? null : round(promotion.seconds, 1),
       index_build_s: promotion.indexBuildSeconds === null ? null : round(promotion.indexBuildSeconds, 1),
     })),
     hnsw: byTier('dedicated')[0]?.tenant.hnsw,

@@ -1,7 +1,7 @@
 import { toVectorParameter } from '../../src/db/vector.js';
-import { exactSearchQuery } from '../../src/search/search.repository.js';
+import { searchDocumentsExactly } from '../../src/search/search.repository.js';
 import type { ServiceDeps } from '../../src/service-deps.js';
-import { queryInTenantScope } from '../../src/tenants/tenant-scope.js';
+import { withTenantScope } from '../../src/tenants/tenant-scope.js';
 import { runConcurrentPass } from '../lib/concurrent-pass.js';
 import type { HttpLoadClient } from '../lib/http-load-client.js';
 import { queryVectors } from '../lib/tenant-corpus.js';
@@ -60,11 +60,14 @@ export function shortPages(queries: readonly ScaleQuery[], pass: TierPass, k: nu
  * Ground truth from the database: the application's exact statement (every row's distance, then
  * the k smallest; its MATERIALIZED CTE keeps the HNSW index out), in the tenant's scope, two at a
  * time. The same float32 values the index holds, so ties aside it is the answer an index must find.
+ * In a transaction (withTenantScope), not queryInTenantScope's one pipelined round trip: on Citus
+ * that one read no rows here (the scope's tenant setting did not reach the workers), which the
+ * search service avoids by the same choice.
  */
 export async function exactResults(deps: ServiceDeps, queries: readonly ScaleQuery[], k: number): Promise<string[][]> {
   const pass = await runConcurrentPass(queries, 2, async ({ member, vector }) => {
-    const { rows } = await queryInTenantScope(deps.db, member.tenant, (scope) =>
-      exactSearchQuery(deps.db, scope, { vector: toVectorParameter(vector), limit: k, metric: deps.metric }),
+    const { rows } = await withTenantScope(deps.db, member.tenant.id, (trx, scope) =>
+      searchDocumentsExactly(trx, scope, { vector: toVectorParameter(vector), limit: k, metric: deps.metric }),
     );
     return rows.map((row) => row.external_id);
   });
