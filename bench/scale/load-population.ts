@@ -49,8 +49,9 @@ export async function loadPopulation(
   let reported = 0;
   let next = 0;
 
-  // Every tenant first, one at a time: on Citus, creating a DEDICATED tenant (DDL on the
-  // distributed table) beside another connection's tenant writes ended in a distributed deadlock.
+  // Every tenant first, one at a time: on Citus, creating a tenant (createTenant's write to the
+  // reference table `tenants`) while another connection upserted another tenant's documents ended
+  // in a distributed deadlock (40P01, in deleteTenantTombstone).
   const createStarted = performance.now();
   for (const [position, planned] of plan.entries()) {
     const slug = `scale-${options.runId}-${planned.tier}-${planned.index}`;
