@@ -3,7 +3,7 @@ import { upsertDocuments } from '../../src/documents/document.service.js';
 import { createEmbeddingLoaders } from '../../src/embeddings/embedding-loaders.js';
 import type { ServiceDeps } from '../../src/service-deps.js';
 import type { Tenant } from '../../src/tenants/tenant.js';
-import { createTenant, dropSearchIndex } from '../../src/tenants/tenant.service.js';
+import { createTenant, dropSearchIndex, findTenantBySlug } from '../../src/tenants/tenant.service.js';
 import { benchExternalId } from '../lib/load-documents.js';
 import { type TenantCorpus, tenantCorpus } from '../lib/tenant-corpus.js';
 import type { PlannedTenant, Tier } from './population.js';
@@ -19,6 +19,27 @@ export type ScaleTenant = { tier: Tier; tenant: Tenant; corpus: TenantCorpus };
  */
 function batchVectors(corpus: TenantCorpus, batch: number, size: number): number[][] {
   return corpus.mixture.sample(size, (corpus.seed * 7919 + batch * 104_729 + 17) >>> 0);
+}
+
+/** A planned tenant's slug and corpus: the run's id and the plan decide both, so a run can be found again. */
+function identify(runId: string, planned: PlannedTenant, position: number, dimensions: number) {
+  const slug = `scale-${runId}-${planned.tier}-${planned.index}`;
+  return { slug, corpus: tenantCorpus({ slug, seed: position + 1, docs: planned.docs }, dimensions) };
+}
+
+/**
+ * The population an earlier run left (SCALE_KEEP=1) under its run id, for measuring searches
+ * again without loading again; fails if a planned tenant is missing.
+ */
+export async function findPopulation(deps: ServiceDeps, plan: readonly PlannedTenant[], runId: string): Promise<ScaleTenant[]> {
+  const found: ScaleTenant[] = [];
+  for (const [position, planned] of plan.entries()) {
+    const { slug, corpus } = identify(runId, planned, position, deps.embedder.dimensions);
+    const tenant = await findTenantBySlug(deps, slug);
+    if (!tenant) throw new Error(`no tenant ${slug}: SCALE_REUSE needs the run's id and its SCALE_VECTORS`);
+    found.push({ tier: planned.tier, tenant, corpus });
+  }
+  return found;
 }
 
 /**
@@ -54,8 +75,7 @@ export async function loadPopulation(
   // in a distributed deadlock (40P01, in deleteTenantTombstone).
   const createStarted = performance.now();
   for (const [position, planned] of plan.entries()) {
-    const slug = `scale-${options.runId}-${planned.tier}-${planned.index}`;
-    const corpus = tenantCorpus({ slug, seed: position + 1, docs: planned.docs }, dimensions);
+    const { slug, corpus } = identify(options.runId, planned, position, dimensions);
     const placement = options.dedicatedAtCreation && planned.tier === 'dedicated' ? 'DEDICATED' : 'SHARED';
     const tenant = await createTenant(deps, { slug, name: `bench/scale ${planned.tier} ${planned.index}`, placement });
     options.created(slug);

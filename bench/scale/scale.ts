@@ -17,6 +17,8 @@
  * SCALE_PLANNING_RUNS (50). SCALE_KEEP=1 leaves the population in the database.
  * SCALE_DEDICATED=create makes the big tenants DEDICATED from the start and builds their index
  * after loading, instead of promoting them: for an engine where promotion fails (Citus, for now).
+ * SCALE_REUSE=<run id> measures the searches again over a population a SCALE_KEEP=1 run left
+ * (same SCALE_VECTORS), without loading: load and build figures are then absent.
  */
 import '../lib/production-libraries.js';
 import { performance } from 'node:perf_hooks';
@@ -32,7 +34,7 @@ import { startRssSampler } from '../lib/rss-sampler.js';
 import { recallAtK, round, summarizeLatencies } from '../lib/search-metrics.js';
 import { queryVectors } from '../lib/tenant-corpus.js';
 import { vectorOnlyEmbedder } from '../lib/vector-only-embedder.js';
-import { type ScaleTenant, loadPopulation } from './load-population.js';
+import { type ScaleTenant, findPopulation, loadPopulation } from './load-population.js';
 import { TIERS, type Tier, planPopulation } from './population.js';
 import { type Promotion, promoteWithBuildTime } from './promote.js';
 import { documentsStorage, rowsPerWorker } from './storage.js';
@@ -64,7 +66,8 @@ const config = benchConfig({ PROMOTION_THRESHOLD: '0' });
 const rss = startRssSampler();
 const app = await startApp(config, { log, embedder: vectorOnlyEmbedder(DIMENSIONS) });
 const benchStarted = performance.now();
-const runId = Date.now().toString(36);
+const reuse = process.env.SCALE_REUSE || undefined;
+const runId = reuse ?? Date.now().toString(36);
 const createdSlugs: string[] = [];
 let server: LoopbackServer | undefined;
 
@@ -79,19 +82,23 @@ try {
     log(`plan: ${tier}: ${docs.length} tenants, ${docs.reduce((a, b) => a + b, 0)} vectors (${Math.min(...docs)}-${Math.max(...docs)} each)`);
   }
 
-  // 1. Load every tenant SHARED, as tenants start.
-  const loaded = await loadPopulation(app.deps, plan, {
-    runId,
-    concurrency: sizes.loadConcurrency,
-    dedicatedAtCreation,
-    log: (message) => log(`${message} (${mb()})`),
-    created: (slug) => createdSlugs.push(slug),
-  });
-  log(`load: ${loaded.rows} rows in ${loaded.seconds.toFixed(1)} s (${Math.round(loaded.rows / loaded.seconds)} rows/s)`);
+  // 1. Load every tenant SHARED, as tenants start (or find the population a kept run left).
+  const planned = plan.reduce((sum, tenant) => sum + tenant.docs, 0);
+  const loaded = reuse
+    ? { tenants: await findPopulation(app.deps, plan, reuse), createSeconds: Number.NaN, seconds: Number.NaN, rows: planned }
+    : await loadPopulation(app.deps, plan, {
+        runId,
+        concurrency: sizes.loadConcurrency,
+        dedicatedAtCreation,
+        log: (message) => log(`${message} (${mb()})`),
+        created: (slug) => createdSlugs.push(slug),
+      });
+  if (reuse) log(`reuse: ${loaded.tenants.length} tenants of run ${reuse}`);
+  else log(`load: ${loaded.rows} rows in ${loaded.seconds.toFixed(1)} s (${Math.round(loaded.rows / loaded.seconds)} rows/s)`);
 
   // 2. Promote the big ones: rows copied to their own partition, HNSW built once over them.
   const promotions: Promotion[] = [];
-  for (const member of loaded.tenants.filter((entry) => entry.tier === 'dedicated')) {
+  for (const member of reuse ? [] : loaded.tenants.filter((entry) => entry.tier === 'dedicated')) {
     if (dedicatedAtCreation) {
       log(`index: ${member.tenant.slug} (${member.corpus.docs} rows) ...`);
       const started = performance.now();
@@ -183,6 +190,7 @@ try {
     metric: app.deps.metric,
     vectors: loaded.rows,
     tenants: Object.fromEntries(TIERS.map((tier) => [tier, byTier(tier).length])),
+    reused_run: reuse,
     load_rows_per_s: round(loaded.rows / loaded.seconds, 0),
     load_s: round(loaded.seconds, 1),
     create_tenants_s: round(loaded.createSeconds, 1),
