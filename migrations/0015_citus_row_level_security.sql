@@ -65,12 +65,17 @@ begin
   -- Migration 0012's function, with the request's settings (statement_timeout, hnsw.*) sent as
   -- SET LOCAL so that they reach the worker that runs the tenant's queries. Setting names come
   -- from the server, never from a request; the pattern keeps the spliced name a plain name.
+  -- Every statement of a tenant's request names its tenant, so Citus routes it to the one worker
+  -- holding that tenant; multi_task_query_log_level = error turns a statement that would fan out
+  -- to every shard (a forgotten tenant filter, a plan Citus cannot route) into an error instead
+  -- of a slow query across the cluster.
   create or replace function narwhal_open_tenant_scope(lock_namespace integer, tenant integer, settings text[])
   returns setof tenants language plpgsql volatile as $f$
   declare
     i integer;
   begin
     set local citus.propagate_set_commands = 'local';
+    set local citus.multi_task_query_log_level = 'error';
     for i in 1 .. coalesce(array_length(settings, 1), 0) / 2 loop
       if settings[2 * i - 1] !~ '^[a-z_]+(\.[a-z_]+)?$' then
         raise exception 'not a setting name: %', settings[2 * i - 1];
@@ -82,6 +87,18 @@ begin
     perform narwhal_enter_tenant(tenant);
   end
   $f$;
+
+  -- Migration 0013's LEAKPROOF marks, on the workers too: that is where the policies are checked
+  -- and where the GIN indexes must stay usable under them. Only a superuser may; elsewhere the
+  -- filters stay correct and scan the tenant's rows (as 0013 says).
+  -- (A worker added later needs the same two statements: docs/citus.md.)
+  if exists (
+    select 1 from run_command_on_workers($c$alter function pg_catalog.jsonb_contains(jsonb, jsonb) leakproof$c$) where not success
+    union all
+    select 1 from run_command_on_workers($c$alter function pg_catalog.ts_match_vq(tsvector, tsquery) leakproof$c$) where not success
+  ) then
+    raise notice 'Not a superuser: metadata filters and ts_rank keyword search will scan the tenant''s rows on the workers';
+  end if;
 
   perform narwhal_secure_documents_table('documents');
   for part in select relid from pg_partition_tree('documents') where relid <> 'documents'::regclass loop

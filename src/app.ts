@@ -3,7 +3,7 @@ import { resolveAdminToken } from './admin-token.js';
 import { createTenantAuthenticator } from './auth/tenant-authenticator.js';
 import type { Config } from './config.js';
 import { distributeCitusTables, isCitus } from './db/citus.js';
-import { createDatabase, poolUsage } from './db/database.js';
+import { createDatabase, markCitusCoordinator, poolUsage } from './db/database.js';
 import { assertDeploymentMatches } from './db/deployment-settings.js';
 import { type Engine, externalEngine, startEmbeddedEngine } from './db/engine.js';
 import { migrateToLatest } from './db/migrator.js';
@@ -85,6 +85,7 @@ export async function startApp(
     if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`);
     const citus = await isCitus(db);
     if (citus) {
+      markCitusCoordinator(db);
       await distributeCitusTables(db);
       log('Citus: tenants and deployment_settings are reference tables, documents is distributed by tenant_id');
     }
@@ -113,6 +114,7 @@ export async function startApp(
       upkeep: createTenantUpkeep({
         db,
         metric: config.distanceMetric,
+        citus,
         promotionThreshold: config.promotionThreshold,
         onError: logError,
       }),

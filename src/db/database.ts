@@ -11,7 +11,7 @@ export type PoolUsage = { total: number; idle: number; waiting: number };
 
 // Kysely hides its pool; this side table lets metrics and pipelined statements reach it without
 // exposing the pool.
-const pools = new WeakMap<Db, { pool: pg.Pool; onQuery: ((sql: string) => void) | undefined }>();
+const pools = new WeakMap<Db, { pool: pg.Pool; onQuery: ((sql: string) => void) | undefined; citus: boolean }>();
 
 /** onQuery sees the SQL of every statement run (instrumentation: tests count round trips). */
 export function createDatabase(
@@ -40,8 +40,27 @@ export function createDatabase(
     dialect: new PostgresDialect({ pool }),
     ...(onQuery ? { log: (event) => onQuery(event.query.sql) } : {}),
   });
-  pools.set(db, { pool, onQuery });
+  pools.set(db, { pool, onQuery, citus: false });
   return db;
+}
+
+/** Records that db is a Citus coordinator (found at startup), for what must differ there. */
+export function markCitusCoordinator(db: Db): void {
+  const entry = pools.get(db);
+  if (entry) entry.citus = true;
+}
+
+export function isCitusCoordinator(db: Db): boolean {
+  return pools.get(db)?.citus === true;
+}
+
+/**
+ * Whether executePipelined may carry a tenant's scope on this database. Not on Citus: there the
+ * scope's SET LOCAL statements reach the workers only from inside a transaction block, which a
+ * pipeline's implicit transaction is not.
+ */
+export function canPipeline(db: Db): boolean {
+  return pools.has(db) && !isCitusCoordinator(db) && !db.isTransaction;
 }
 
 /** The pool's connection counts now; undefined for a db not made by createDatabase. */

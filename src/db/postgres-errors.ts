@@ -11,7 +11,11 @@ type PostgresError = { code?: unknown; constraint?: unknown };
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, constraint: violated } = error as PostgresError;
-  return code === UNIQUE_VIOLATION && (constraint === undefined || isConstraint(violated, constraint));
+  if (code !== UNIQUE_VIOLATION) return false;
+  if (constraint === undefined) return true;
+  // Citus relays a worker's error without its constraint field: the name is in the message.
+  const message = error instanceof Error ? error.message : '';
+  return isConstraint(violated ?? /unique constraint "([^"]+)"/.exec(message)?.[1], constraint);
 }
 
 // On Citus the violation comes back from a worker, named after the shard's copy of the

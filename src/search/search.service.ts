@@ -84,9 +84,9 @@ export async function search(
   const params: SearchParams = { ...rest.params, limit: depth, vector: toVectorParameter(vector) };
   // HNSW returns at most ef_search rows: a deeper (grouped) list needs a wider walk.
   const efSearch = Math.min(HNSW_LIMITS.efSearch.max, Math.max(settings.efSearch, depth));
-  // A vector search's settings go with entering the tenant's scope: one round trip fewer. (Citus
-  // forwards only SET LOCAL to its workers, so there the strategy sends them itself.)
-  const presetSettings = mode === 'VECTOR' && !deps.citus;
+  // A vector search's settings go with entering the tenant's scope: one round trip fewer. (On
+  // Citus the scope sends them as SET LOCAL, which reaches the worker: migration 0015.)
+  const presetSettings = mode === 'VECTOR';
   const scopeSettings = presetSettings ? vectorSearchSettings(efSearch, Boolean(params.filter || params.where)) : {};
   const searchInTransaction = () =>
     withTenantScope(
@@ -103,6 +103,7 @@ export async function search(
     );
   // The most common search, by vector with no filter, takes one round trip when it can.
   const inOneRoundTrip = presetSettings && !params.filter && !params.where && !deps.db.isTransaction;
+  // (On Citus queryInTenantScope runs the same statements in a transaction.)
   const quick = inOneRoundTrip ? await runVectorSearchInOneRoundTrip(deps.db, tenant, params, { efSearch, settings: scopeSettings }) : undefined;
   const { rows, info, keywordRanking } = quick ? { ...quick, keywordRanking: null } : await searchInTransaction();
   const shaped = shapeRows(rows, shaping, first, mode);

@@ -7,7 +7,7 @@ import { updateTenant } from './tenant.repository.js';
 import { toTenant, withTenantExclusive } from './tenant-scope.js';
 import { type HnswSettings, type Tenant, hnswIndexName, partitionName } from './tenant.js';
 
-type Deps = Pick<ServiceDeps, 'db' | 'metric'>;
+type Deps = Pick<ServiceDeps, 'db' | 'metric' | 'citus'>;
 
 export type IndexBuildProgress = {
   phase: string;
@@ -54,7 +54,7 @@ export async function rebuildIndex(deps: Deps, tenant: Tenant, settings: HnswSet
 
 /** The HNSW index build running on the tenant's table right now, if any. */
 export async function findIndexBuildProgress(deps: Deps, tenant: Tenant): Promise<IndexBuildProgress | null> {
-  const row = await maintenance.findIndexBuildProgress(deps.db, tenant.id);
+  const row = await maintenance.findIndexBuildProgress(deps.db, tenant.id, deps);
   if (!row) return null;
   return {
     phase: row.phase,
@@ -68,7 +68,7 @@ export async function findIndexBuildProgress(deps: Deps, tenant: Tenant): Promis
 /** Size of the tenant's HNSW index in bytes; null for a shared tenant (exact search, no index). */
 export async function findIndexSizeBytes(deps: Deps, tenant: Tenant): Promise<number | null> {
   if (tenant.placement !== 'DEDICATED' || tenant.state === 'DELETED') return null;
-  return maintenance.findIndexSizeBytes(deps.db, tenant.id);
+  return maintenance.findIndexSizeBytes(deps.db, tenant.id, deps);
 }
 
 /** Loads the tenant's HNSW index into memory with pg_prewarm, or says why it cannot. */
@@ -84,6 +84,6 @@ export async function prewarmIndex(deps: Deps, tenant: Tenant): Promise<PrewarmR
     };
   }
   await maintenance.createPrewarmExtension(deps.db);
-  const blocksLoaded = await maintenance.prewarmTenantIndex(deps.db, tenant.id);
+  const blocksLoaded = await maintenance.prewarmTenantIndex(deps.db, tenant.id, deps);
   return { available: true, blocksLoaded, message: `Loaded ${blocksLoaded} blocks of ${hnswIndexName(tenant.id)}` };
 }

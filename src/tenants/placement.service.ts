@@ -1,5 +1,6 @@
+import { type CitusWorker, findTenantPlacement, isolateTenantToOwnShard, listWorkers, moveShard } from '../db/citus.js';
 import type { Db } from '../db/database.js';
-import { AppError } from '../errors.js';
+import { AppError, badUserInput } from '../errors.js';
 import { HNSW_OPERATOR_CLASS, type DistanceMetric } from '../search/distance.js';
 import { prewarmIndex } from './maintenance.service.js';
 import * as partitions from './partition.repository.js';
@@ -7,7 +8,7 @@ import { updateTenant } from './tenant.repository.js';
 import { toTenant, withTenantExclusive } from './tenant-scope.js';
 import type { Tenant, TenantId } from './tenant.js';
 
-type Deps = { db: Db; metric: DistanceMetric };
+type Deps = { db: Db; metric: DistanceMetric; citus: boolean };
 
 /*
  * Moving a tenant's rows happens in one transaction holding the tenant's lock exclusively:
@@ -17,8 +18,17 @@ type Deps = { db: Db; metric: DistanceMetric };
  * there, and the DETACH/DROP that need ACCESS EXCLUSIVE come last, just before commit.
  */
 
-/** Moves a shared tenant into its own partition with an HNSW index. No-op when already dedicated. */
+/**
+ * Moves a shared tenant into its own partition with an HNSW index. No-op when already dedicated.
+ * On Citus the tenant then gets a shard of its own too (isolateOnCitus).
+ */
 export async function promoteTenantById(deps: Deps, tenantId: TenantId): Promise<Tenant> {
+  const promoted = await moveIntoOwnPartition(deps, tenantId);
+  await isolateOnCitus(deps, promoted);
+  return promoted;
+}
+
+async function moveIntoOwnPartition(deps: Deps, tenantId: TenantId): Promise<Tenant> {
   return withTenantExclusive(deps.db, tenantId, async (trx, tenant) => {
     requireActive(tenant, 'promoted');
     if (tenant.placement === 'DEDICATED') return tenant;
@@ -78,6 +88,51 @@ async function reattach(deps: Deps, tenant: Tenant): Promise<Tenant> {
     }
     return toTenant(await updateTenant(trx, current.id, { state: 'ACTIVE' }));
   });
+}
+
+/**
+ * On Citus a DEDICATED tenant is alone in a shard group of its own: its partition's rows and HNSW
+ * index sit in one shard that holds no other tenant, which placeTenant can move to a worker of its
+ * own. Citus splits the shard group holding the tenant's hash (documents and every partition
+ * alike, so each isolation adds two shards to every partition), blocking writes to that group
+ * while it copies it; they wait, they are not refused. Citus refuses to split inside a transaction
+ * that has written, so this runs after the promotion commits; it is idempotent, and a tenant left
+ * unisolated by a failure here is isolated by the next promotion or placeTenant.
+ */
+export async function isolateOnCitus(deps: Deps, tenant: Tenant): Promise<void> {
+  if (!deps.citus || tenant.placement !== 'DEDICATED' || tenant.state !== 'ACTIVE') return;
+  await isolateTenantToOwnShard(deps.db, tenant.id, { shardTransferMode: 'block_writes' });
+}
+
+/** The Citus worker holding the tenant's rows, as host:port; null elsewhere. */
+export async function findTenantWorker(deps: Deps, tenant: Tenant): Promise<string | null> {
+  if (!deps.citus || tenant.state === 'DELETED') return null;
+  const placement = await findTenantPlacement(deps.db, 'documents', tenant.id);
+  return placement ? `${placement.host}:${placement.port}` : null;
+}
+
+/**
+ * Citus: moves a DEDICATED tenant's shard group (its rows and HNSW index, isolated first if need
+ * be) to the worker named host:port. Writes to the tenant wait while the shard is copied.
+ */
+export async function placeTenant(deps: Deps, tenant: Tenant, worker: string): Promise<Tenant> {
+  if (!deps.citus) throw new AppError('FAILED_PRECONDITION', 'Placing a tenant on a worker needs a Citus cluster');
+  if (tenant.placement !== 'DEDICATED' || tenant.state !== 'ACTIVE') {
+    throw new AppError('FAILED_PRECONDITION', `Tenant "${tenant.slug}" must be ACTIVE and DEDICATED to be placed on a worker (promote it first)`);
+  }
+  const workers = await listWorkers(deps.db);
+  const target = workers.find((candidate) => `${candidate.host}:${candidate.port}` === worker);
+  if (!target) throw badWorker(worker, workers);
+  await isolateOnCitus(deps, tenant);
+  const placement = await findTenantPlacement(deps.db, 'documents', tenant.id);
+  if (!placement) throw new Error(`no shard placement found for tenant ${tenant.id}`);
+  if (placement.host !== target.host || placement.port !== target.port) await moveShard(deps.db, placement, target, 'block_writes');
+  return tenant;
+}
+
+function badWorker(worker: string, workers: CitusWorker[]): AppError {
+  const names = workers.map((candidate) => `${candidate.host}:${candidate.port}`).join(', ');
+  return badUserInput('worker', `"${worker}" is not an active worker; the workers are ${names}`);
 }
 
 function requireActive(tenant: Tenant, action: string): void {

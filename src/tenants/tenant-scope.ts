@@ -1,5 +1,6 @@
 import type { Compilable } from 'kysely';
-import { type Db, executePipelined, withTransaction } from '../db/database.js';
+import { useSequentialShardAccess } from '../db/citus.js';
+import { type Db, canPipeline, executePipelined, isCitusCoordinator, withTransaction } from '../db/database.js';
 import { requestStatementTimeoutSetting } from '../db/statement-timeout.js';
 import { AppError } from '../errors.js';
 import { findTenantById, lockTenant, openTenantScope, openTenantScopeStatement, type TenantRow } from './tenant.repository.js';
@@ -35,7 +36,8 @@ export async function withTenantScope<T>(
  * (begin, scope, query, commit). The query is built for the placement the caller knows (a cached
  * tenant): if the re-read under the lock shows the tenant has moved since, it is built and run
  * again for where the tenant is now. (A query built for an old placement reads nothing: every
- * query names the tenant's shard and id.)
+ * query names the tenant's shard and id.) Where statements cannot be pipelined (a Citus
+ * coordinator), the same runs in a transaction (withTenantScope).
  */
 export async function queryInTenantScope<R>(
   db: Db,
@@ -45,6 +47,9 @@ export async function queryInTenantScope<R>(
   /** prepare: false sends the statements unnamed (see executePipelined). */
   pipeline: { prepare?: boolean } = {},
 ): Promise<{ rows: R[]; tenant: Tenant }> {
+  if (!canPipeline(db)) {
+    return withTenantScope(db, known.id, async (trx, scope, tenant) => ({ rows: (await trx.executeQuery(build(scope, tenant).compile())).rows, tenant }), settings);
+  }
   const scopeStatement = openTenantScopeStatement(known.id, { ...requestStatementTimeoutSetting(db), ...settings }).compile(db);
   let assumed = known;
   for (;;) {
@@ -61,7 +66,9 @@ export async function queryInTenantScope<R>(
  * the owner through only while no tenant is set).
  */
 export async function withTenantExclusive<T>(db: Db, tenantId: TenantId, fn: (trx: Db, tenant: Tenant) => Promise<T>) {
+  const citus = isCitusCoordinator(db);
   return withTransaction(db, async (trx) => {
+    if (citus) await useSequentialShardAccess(trx);
     await lockTenant(trx, tenantId, 'exclusive');
     const tenant = await currentTenant(trx, tenantId);
     if (tenant.state === 'DELETED') throw new AppError('TENANT_NOT_FOUND', `Tenant "${tenant.slug}" was deleted`);

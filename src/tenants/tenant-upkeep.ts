@@ -25,11 +25,12 @@ export type TenantUpkeep = {
 export function createTenantUpkeep(options: {
   db: Db;
   metric: DistanceMetric;
+  citus: boolean;
   /** Documents at which a shared tenant is promoted; 0 turns automatic promotion off. */
   promotionThreshold: number;
   onError: (error: unknown) => void;
 }): TenantUpkeep {
-  const { db, metric, promotionThreshold, onError } = options;
+  const { db, metric, citus, promotionThreshold, onError } = options;
   const writtenSinceAnalyze = new Map<TenantId, number>();
   const rowsAtAnalyze = new Map<TenantId, number>();
 
@@ -46,7 +47,7 @@ export function createTenantUpkeep(options: {
   const promote = createBackgroundQueue(async (tenantId: TenantId) => {
     const rows = await countTenantDocuments(db, { tenantId, shard: SHARED_SHARD });
     if (rows < promotionThreshold) return;
-    await promoteTenantById({ db, metric }, tenantId).catch((error: unknown) => {
+    await promoteTenantById({ db, metric, citus }, tenantId).catch((error: unknown) => {
       // Deactivated or deleted since the write: it stays where it is.
       if (!(error instanceof AppError && ['FAILED_PRECONDITION', 'TENANT_NOT_FOUND'].includes(error.code))) throw error;
     });

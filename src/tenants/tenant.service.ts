@@ -4,6 +4,7 @@ import { AppError, badUserInput, checkIntegerRange } from '../errors.js';
 import { HNSW_OPERATOR_CLASS } from '../search/distance.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as partitions from './partition.repository.js';
+import { isolateOnCitus } from './placement.service.js';
 import * as tenants from './tenant.repository.js';
 import { activeTenant, toTenant, withTenantExclusive } from './tenant-scope.js';
 import {
@@ -27,13 +28,13 @@ export type CreateTenantInput = {
 
 /** Creates a tenant: SHARED by default, or DEDICATED with its own partition and HNSW index. */
 export async function createTenant(
-  deps: Pick<ServiceDeps, 'db' | 'metric' | 'tenantCache'>,
+  deps: Pick<ServiceDeps, 'db' | 'metric' | 'tenantCache' | 'citus'>,
   input: CreateTenantInput,
 ): Promise<Tenant> {
   const values = validateTenantInput(input);
   deps.tenantCache?.forget(values.slug);
   try {
-    return await withTransaction(deps.db, async (trx) => {
+    const created = await withTransaction(deps.db, async (trx) => {
       await tenants.deleteTenantTombstone(trx, values.slug);
       const tenant = toTenant(await tenants.insertTenant(trx, values));
       if (tenant.placement === 'DEDICATED') {
@@ -42,6 +43,9 @@ export async function createTenant(
       }
       return tenant;
     });
+    // Outside a caller's transaction only: Citus splits shards only outside one that wrote.
+    if (!deps.db.isTransaction) await isolateOnCitus(deps, created);
+    return created;
   } catch (error) {
     if (isUniqueViolation(error, 'tenants_slug_key')) {
       throw new AppError('CONFLICT', `slug: a tenant with slug "${values.slug}" already exists`, 'slug');

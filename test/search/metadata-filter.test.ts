@@ -14,7 +14,9 @@ import {
 import { compileMetadataFilter } from '../../src/search/metadata-filter-sql.js';
 import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
 import type { Tenant } from '../../src/tenants/tenant.js';
+import { type PlanNode, planNodes, withoutShardId } from '../helpers/query-plan.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
+import { onCitus } from '../helpers/test-database.js';
 
 const DROP = "'); drop table documents; --";
 const LONG_KEY = 'k'.repeat(METADATA_FILTER_LIMITS.keyLength);
@@ -254,23 +256,22 @@ describe('metadata filter: hostile keys and values are data', () => {
   });
 });
 
-type PlanNode = { 'Node Type': string; 'Index Name'?: string; Plans?: PlanNode[] };
-const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-
 describe('metadata filter: index use', () => {
   // The tenant's shared-pool bucket: a partition of documents_shared, with its own copy of
-  // documents_metadata_idx (GIN, jsonb_path_ops).
+  // documents_metadata_idx (GIN, jsonb_path_ops). On Citus the shared pool is one partition, the
+  // plan shows one of its shards' plans on a worker.
   async function indexScans(filter: MetadataFilter) {
     return t.db.transaction().execute(async (trx) => {
+      await sql`set local citus.propagate_set_commands = 'local'`.execute(trx);
       await sql`set local enable_seqscan = off`.execute(trx);
       const { rows } = await sql<{ table: string }>`
         select tableoid::regclass::text as table from documents where tenant_id = ${tenant.id} limit 1`.execute(trx);
-      const table = rows[0]!.table;
-      expect(table).toMatch(/^documents_shared_b\d+$/);
+      const table = withoutShardId(rows[0]!.table)!;
+      expect(table).toMatch(onCitus ? /^documents_shared$/ : /^documents_shared_b\d+$/);
       const plan = await sql<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>`
         explain (format json) select external_id from ${sql.table(table)} where ${compileMetadataFilter(filter)}`.execute(trx);
-      const scans = nodes(plan.rows[0]!['QUERY PLAN'][0].Plan).filter((node) => node['Node Type'] === 'Bitmap Index Scan');
-      return { table, indexes: scans.map((node) => node['Index Name']) };
+      const scans = planNodes(plan.rows[0]!["QUERY PLAN"][0].Plan).filter((node) => node['Node Type'] === 'Bitmap Index Scan');
+      return { table, indexes: scans.map((node) => withoutShardId(node['Index Name'])) };
     });
   }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explain } from '../../src/search/search.service.js';
 import { buildSearchIndex, dropSearchIndex, findTenantBySlug } from '../../src/tenants/tenant.service.js';
 import type { Tenant } from '../../src/tenants/tenant.js';
+import { type PlanNode, planNodes, taskCounts, withoutShardId } from '../helpers/query-plan.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
@@ -42,19 +43,15 @@ afterAll(async () => {
   await t.close();
 });
 
-type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] };
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
-
 describe('search plan', () => {
   it("reads only the tenant's partition, through its HNSW index", async () => {
     const [{ Plan }] = (await explain(t.app.deps, tenant, { vector: randomVector(42), first: 10 })) as [{ Plan: PlanNode }];
-    const scans = nodes(Plan).filter((n) => n['Relation Name'] !== undefined);
-    expect(scans.map((n) => n['Relation Name'])).toEqual([`documents_t${tenant.id}`]);
+    const scans = planNodes(Plan).filter((n) => n['Relation Name'] !== undefined);
+    expect(scans.map((n) => withoutShardId(n['Relation Name']))).toEqual([`documents_t${tenant.id}`]);
     expect(scans[0]!['Node Type']).toBe('Index Scan');
-    expect(scans[0]!['Index Name']).toBe(`documents_t${tenant.id}_embedding_hnsw`);
+    expect(withoutShardId(scans[0]!['Index Name'])).toBe(`documents_t${tenant.id}_embedding_hnsw`);
+    // On Citus: one task, on the one worker holding the tenant (none on a single PostgreSQL).
+    expect(taskCounts(Plan).every((count) => count === 1)).toBe(true);
   });
 
   it('keeps ef_search transaction-local', async () => {

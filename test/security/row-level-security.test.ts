@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
+import { insertBareDocument } from '../../src/tenants/row-security.repository.js';
 import { findRowSecurityProblems } from '../../src/tenants/row-security.service.js';
 import { enterTenantSession } from '../../src/tenants/tenant-session.repository.js';
 import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
@@ -84,10 +85,17 @@ describe('row-level security', () => {
             select ${dedicated.id}, ${dedicated.id}, 'smuggled', content, embedding, embedding_model, content_hash
               from documents limit 1`.execute(trx),
       );
-      expect(inserted).toMatchObject({ code: '42501', message: expect.stringMatching(/row-level security/) });
+      // Citus sends INSERT ... SELECT to the shards as COPY, which it refuses outright under
+      // row-level security; either way nothing is written.
+      expect(inserted).toMatchObject({ code: onCitus ? '0A000' : '42501', message: expect.stringMatching(/row-level security/) });
+      await sql`rollback to savepoint probe`.execute(trx);
+      const bare = await sqlState(insertBareDocument(trx, dedicated.id));
+      expect(bare).toMatchObject({ code: '42501', message: expect.stringMatching(/row-level security/) });
       await sql`rollback to savepoint probe`.execute(trx);
       const moved = await sqlState(sql`update documents set tenant_id = ${dedicated.id}`.execute(trx));
-      expect(moved).toMatchObject({ code: '42501', message: expect.stringMatching(/row-level security/) });
+      // Citus refuses to change a row's distribution column at all.
+      if (onCitus) expect(moved).toMatchObject({ code: '0A000', message: expect.stringMatching(/partition value/) });
+      else expect(moved).toMatchObject({ code: '42501', message: expect.stringMatching(/row-level security/) });
     });
   });
 
@@ -126,12 +134,15 @@ describe('row-level security', () => {
       select c.relname as name, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
              (select count(*)::int from pg_policy p where p.polrelid = c.oid) as policies
         from pg_partition_tree('documents') tree join pg_class c on c.oid = tree.relid`.execute(t.db);
-    expect(rows.map((r) => r.name)).toEqual(expect.arrayContaining(['documents', 'documents_shared_b0', `documents_t${dedicated.id}`, `documents_t${id}`]));
+    const sharedPool = onCitus ? 'documents_shared' : 'documents_shared_b0';
+    expect(rows.map((r) => r.name)).toEqual(expect.arrayContaining(['documents', sharedPool, `documents_t${dedicated.id}`, `documents_t${id}`]));
     for (const row of rows) expect(row).toMatchObject({ enabled: true, forced: true, policies: 2 });
   });
 });
 
-describe('row-level security for an owner that is not a superuser', () => {
+// Not on Citus (docs/citus.md): a role made in a transaction reaches the workers only when it
+// commits, and this one never does; Citus would connect to the workers as it.
+describe.skipIf(onCitus)('row-level security for an owner that is not a superuser', () => {
   // The embedded engine connects as a superuser, whom row-level security never holds. FORCE is
   // for owners that are not: a role made here owns documents for one rolled-back transaction.
   it('gives the owner every row while no tenant is set, and only that tenant once one is', async () => {

@@ -2,7 +2,14 @@ import type { Context } from '../../context.js';
 import { type ReembedProgress, reembedTenant } from '../../documents/reembed.service.js';
 import { prewarmIndex, rebuildIndex, vacuumAnalyze } from '../../tenants/maintenance.service.js';
 import type { Tenant } from '../../tenants/tenant.js';
-import { activateTenant, deactivateTenant, demoteTenant, promoteTenantById } from '../../tenants/placement.service.js';
+import {
+  activateTenant,
+  deactivateTenant,
+  demoteTenant,
+  findTenantWorker,
+  placeTenant,
+  promoteTenantById,
+} from '../../tenants/placement.service.js';
 import { listTenants, requireTenantBySlug, validateHnswSettings } from '../../tenants/tenant.service.js';
 import { builder } from '../builder.js';
 import { HnswSettingsInput, TenantRef, TenantStateEnum } from './tenant.js';
@@ -28,6 +35,19 @@ const ReembedProgressRef = builder.objectRef<ReembedProgress>('ReembedProgress')
     remaining: t.exposeInt('remaining', { description: 'Documents still carrying another model.' }),
   }),
 });
+
+builder.objectField(TenantRef, 'worker', (t) =>
+  t.string({
+    nullable: true,
+    description:
+      'Admin, Citus: the worker (host:port) holding the tenant\'s documents; null on a single PostgreSQL. ' +
+      'A DEDICATED tenant has a shard of its own there, which placeTenant moves.',
+    resolve: (tenant, _args, ctx) => {
+      ctx.requireAdmin();
+      return findTenantWorker(ctx.deps, tenant);
+    },
+  }),
+);
 
 builder.queryFields((t) => ({
   tenants: t.field({
@@ -73,6 +93,14 @@ builder.mutationFields((t) => {
       'Admin: reattaches an inactive tenant\'s documents (then prewarm its index with prewarmTenant where pg_prewarm exists).',
       (ctx, tenant) => activateTenant(ctx.deps, tenant),
     ),
+    placeTenant: t.field({
+      type: TenantRef,
+      description:
+        'Admin, Citus only: moves a DEDICATED tenant\'s shard of its own (its documents and HNSW index) to the ' +
+        'worker given as host:port, as listed by Tenant.worker. Writes to the tenant wait while its shard is copied.',
+      args: { slug: t.arg.string({ required: true }), worker: t.arg.string({ required: true }) },
+      resolve: (_root, { slug, worker }, ctx) => withTenant((c, tenant) => placeTenant(c.deps, tenant, worker))(ctx, slug),
+    }),
     rebuildTenantIndex: t.field({
       type: TenantRef,
       description: 'Admin: rebuilds a DEDICATED tenant\'s HNSW index with new settings, concurrently, then swaps it in.',
