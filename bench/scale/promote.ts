@@ -13,8 +13,8 @@ const POLL_MS = 200;
  * Promotes a SHARED tenant through the placement service (what the promoteTenant mutation and
  * the automatic promotion run): copy its rows into its own partition, build the HNSW index once
  * over all of them, attach. The index build's share is read from pg_stat_progress_create_index,
- * polled on another connection while the promotion runs (to within POLL_MS); null where the build
- * is not visible there (on Citus it runs on the workers).
+ * polled on another connection while the promotion runs (to within POLL_MS); null where no build
+ * shows there. On Citus it shows only what the coordinator itself builds, not a worker's build.
  */
 export async function promoteWithBuildTime(deps: ServiceDeps, tenant: Tenant): Promise<Promotion> {
   let firstSeen: number | undefined;

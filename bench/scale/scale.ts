@@ -16,7 +16,8 @@
  * tier and pass (300), SCALE_RECALL_QUERIES per tier (120), SCALE_LOAD_CONCURRENCY (2),
  * SCALE_PLANNING_RUNS (50). SCALE_KEEP=1 leaves the population in the database.
  * SCALE_DEDICATED=create makes the big tenants DEDICATED from the start and builds their index
- * after loading, instead of promoting them: for an engine where promotion fails (Citus, for now).
+ * after loading, instead of promoting them: for an engine where promotion fails (Citus did before
+ * main's e19218e).
  * SCALE_REUSE=<run id> measures the searches again over a population a SCALE_KEEP=1 run left
  * (same SCALE_VECTORS), without loading: load and build figures are then absent.
  * SCALE_PREWARM=0 skips loading the dedicated tenants' indexes with pg_prewarm before searching.
