@@ -6,9 +6,16 @@ import type { PassRequest } from './http-load.thread.js';
 export type HttpLoadClient = {
   /**
    * Sends the operation once per variables object, `clients` at a time, from the load thread;
-   * the first `keep` responses' data come back as results (the rest are timed only).
+   * the first `keep` responses' data come back as results (the rest are timed only). `headers`,
+   * when given, adds each request's own (e.g. its tenant's x-tenant-id), in variables' order.
    */
-  pass<T>(query: string, variables: readonly Record<string, unknown>[], clients: number, keep: number): Promise<ConcurrentPass<T>>;
+  pass<T>(
+    query: string,
+    variables: readonly Record<string, unknown>[],
+    clients: number,
+    keep: number,
+    headers?: readonly Record<string, string>[],
+  ): Promise<ConcurrentPass<T>>;
   close(): Promise<void>;
 };
 
@@ -21,9 +28,9 @@ export function startHttpLoadClient(url: string, headers: Record<string, string>
   const entry = new URL('./http-load.thread.ts', import.meta.url).href;
   const worker = new Worker(new URL('./typescript-worker.mjs', import.meta.url), { workerData: { entry, url, headers, maxSockets } });
   return {
-    async pass<T>(query: string, variables: readonly Record<string, unknown>[], clients: number, keep: number) {
+    async pass<T>(query: string, variables: readonly Record<string, unknown>[], clients: number, keep: number, headers?: readonly Record<string, string>[]) {
       const reply = once(worker, 'message');
-      worker.postMessage({ query, variables, clients, keep } satisfies PassRequest);
+      worker.postMessage({ query, variables, clients, keep, headers } satisfies PassRequest);
       const [answer] = (await reply) as [ConcurrentPass<T> & { error?: string }];
       if (answer.error) throw new Error(answer.error);
       return answer;

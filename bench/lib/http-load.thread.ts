@@ -3,7 +3,14 @@ import { runConcurrentPass } from './concurrent-pass.js';
 import { createLeanHttpClient } from './lean-http-client.js';
 
 /** What http-load-client.ts asks of this thread: one pass, or to close. */
-export type PassRequest = { query: string; variables: readonly Record<string, unknown>[]; clients: number; keep: number };
+export type PassRequest = {
+  query: string;
+  variables: readonly Record<string, unknown>[];
+  clients: number;
+  keep: number;
+  /** Per request, headers of its own beside the client's (a tenant per query); same order as variables. */
+  headers?: readonly Record<string, string>[];
+};
 
 type Body = { data?: unknown; errors?: { message?: string; extensions?: { code?: string } }[] };
 type LeanHttpClient = Awaited<ReturnType<typeof createLeanHttpClient>>;
@@ -32,8 +39,8 @@ port.on('message', async (message: PassRequest | 'close') => {
   }
 });
 
-async function runPass(client: LeanHttpClient, { query, variables, clients, keep }: PassRequest) {
-  const requests = variables.map((v) => client.prepare(JSON.stringify({ query, variables: v })));
+async function runPass(client: LeanHttpClient, { query, variables, clients, keep, headers }: PassRequest) {
+  const requests = variables.map((v, i) => client.prepare(JSON.stringify({ query, variables: v }), headers?.[i]));
   const pass = await runConcurrentPass(requests, clients, async (request) => {
     const { status, body } = await client.send(request);
     const parsed = JSON.parse(body) as Body;

@@ -26,10 +26,11 @@ export async function createLeanHttpClient(url: string, connections: number, hea
   const open = [...idle];
 
   return {
-    /** The request, prepared: what `send` writes. */
-    prepare(body: string): Buffer {
+    /** The request, prepared: what `send` writes. `extra` headers are this request's own (a tenant's). */
+    prepare(body: string, extra: Record<string, string> = {}): Buffer {
       const bytes = Buffer.from(body);
-      return Buffer.concat([Buffer.from(`${head}\r\ncontent-length: ${bytes.length}\r\n\r\n`), bytes]);
+      const own = Object.entries(extra).map(([name, value]) => `\r\n${name}: ${value}`).join('');
+      return Buffer.concat([Buffer.from(`${head}${own}\r\ncontent-length: ${bytes.length}\r\n\r\n`), bytes]);
     },
     async send(request: Buffer): Promise<LeanResponse> {
       const connection = idle.pop();
