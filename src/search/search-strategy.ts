@@ -107,9 +107,9 @@ export async function runVectorSearchInOneRoundTrip(
  * (and every call, were the generic plan's estimate ever the higher). Transaction-local, like the
  * search's other settings.
  */
-// Only where the search is pipelined and prepared: on Citus it runs unprepared in a transaction
-// and the setting would reach the worker, whose generic plan of the forwarded, parameterized query
-// scanned and sorted a 20,000-row partition (127 ms) instead of walking its HNSW index (5 ms).
+// Only where the search is pipelined and prepared. On Citus nothing is prepared (it runs in a
+// transaction), and the setting would only reach the worker and make it plan the forwarded,
+// parameterized query generically.
 const PLAN_ONCE = { plan_cache_mode: 'force_generic_plan' };
 
 const EXACT_SHARED = { strategy: 'EXACT', efSearch: null, complete: true, reason: 'shared tenant: every matching document compared' } as const;
