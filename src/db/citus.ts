@@ -1,7 +1,6 @@
 // Citus (distributed PostgreSQL): the only Citus-specific SQL in Narwhal. Everything else runs
 // unchanged on a Citus coordinator, because every tenant-scoped key leads with tenant_id.
-// None of this has run against a live Citus here; the tests check the SQL text and, on plain
-// PostgreSQL, the guards and the shared-partition flattening. See docs/citus.md.
+// Verified on Citus 13.2 (test/db/citus.test.ts with CITUS_TEST_URL). See docs/citus.md.
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from './database.js';
 
@@ -9,7 +8,7 @@ import type { Db } from './database.js';
  * Oldest Citus these statements are written for. tenants.id is an `integer` identity column:
  * Citus tables accept non-bigint identity columns from 12.0 (citus#7008), and a reference table
  * made from a table Citus already tracks, with an identity column, from 12.1 (citus#7131).
- * Tenant isolation of partitioned tables needs 11.1 (shard split rewrite). Target: 13.0 / PG 17.
+ * Tenant isolation of partitioned tables needs 11.1 (shard split rewrite). Verified on 13.2.
  */
 export const MIN_CITUS_VERSION = { major: 12, minor: 1 } as const;
 
@@ -206,7 +205,7 @@ export async function distributeCitusTables(db: Db): Promise<void> {
   });
 }
 
-function assertTenantId(tenantId: number): void {
+export function assertTenantId(tenantId: number): void {
   if (!Number.isSafeInteger(tenantId) || tenantId < 1 || tenantId > MAX_INT4) {
     throw new RangeError(`tenantId must be an integer from 1 to ${MAX_INT4} (tenants.id), got ${tenantId}`);
   }
@@ -277,86 +276,6 @@ export function transactionLocalSettingStatements(
     statements.push(sql`set local ${sql.raw(name)} = ${sql.lit(value)}`);
   }
   return statements;
-}
-
-/** What Narwhal does and does not do on Citus, for logs, CLIs and docs. */
-export function citusSupportSummary(): string {
-  return [
-    `Narwhal on Citus (written for Citus >= ${MIN_CITUS_VERSION.major}.${MIN_CITUS_VERSION.minor}; target 13.0 on PostgreSQL 17):`,
-    '- tenants and deployment_settings become reference tables (a copy on every node);',
-    `- documents is hash-distributed by tenant_id into ${DOCUMENTS_SHARD_COUNT} shards, partitions included;`,
-    '  a tenant-scoped query is routed to the one worker holding that tenant;',
-    "- the shared pool (shard 0, documents_shared) is one plain partition, bucketed by Citus's hash shards;",
-    '  a database migrated on plain PostgreSQL has its hash sub-partitions folded into it once;',
-    '- DEDICATED tenants keep a partition with its HNSW index (one shard of it holds their rows);',
-    '  isolateTenantToOwnShard gives a big tenant a shard group of its own, which',
-    '  citus_move_shard_placement can move to its own node;',
-    '- per-query settings reach workers only as SET LOCAL with citus.propagate_set_commands = local;',
-    'Not done by Narwhal: adding nodes, rebalancing, moving shards, backups, high availability.',
-    'Not verified here: nothing has run against a live Citus cluster; the generated SQL is tested as text,',
-    'and its guards and the shared-pool rewrite on plain PostgreSQL.',
-  ].join('\n');
-}
-
-/** A shard of a distributed table and the worker that holds it. */
-export type ShardPlacement = { shardId: string; host: string; port: number };
-
-/** Where the tenant's rows of a distributed table (documents or one of its partitions) live. */
-export async function findTenantPlacement(db: Db, table: string, tenantId: number): Promise<ShardPlacement | undefined> {
-  assertTenantId(tenantId);
-  // Undefined, not an error, when the table is gone (a tenant demoted or deleted meanwhile).
-  const { rows } = await sql<{ shard_id: string; host: string; port: number }>`
-    select s.shardid::text as shard_id, n.nodename as host, n.nodeport as port
-      from (select get_shard_id_for_distribution_column(t.oid, ${tenantId}::integer) as shardid
-              from (select to_regclass(${table}) as oid) as t where t.oid is not null) as s
-      join pg_dist_placement p on p.shardid = s.shardid
-      join pg_dist_node n on n.groupid = p.groupid and n.noderole = 'primary'`.execute(db);
-  const row = rows[0];
-  return row ? { shardId: row.shard_id, host: row.host, port: row.port } : undefined;
-}
-
-const SHARD_OBJECT_NAME = /^[a-z][a-z0-9_]*$/;
-
-/** A table's or index's name on the worker holding one of its shards: the shard id appended. */
-export function shardObjectName(name: string, placement: ShardPlacement): string {
-  if (!SHARD_OBJECT_NAME.test(name)) throw new RangeError(`not a plain object name: ${name}`);
-  return `${name}_${placement.shardId}`;
-}
-
-/**
- * Runs one statement on the worker holding a shard and returns the first column of its first
- * row as text (null when none). For what only the worker knows: the sizes of the shard's
- * indexes, an index build in progress there, pg_prewarm of the shard's index. The coordinator's
- * own copies of distributed tables hold no rows. The statement must name objects through
- * shardObjectName, never from user text.
- */
-export async function queryOnWorker(db: Db, placement: ShardPlacement, statement: string): Promise<string | null> {
-  const { rows } = await sql<{ success: boolean; result: string | null }>`
-    select success, result from master_run_on_worker(
-      array[${placement.host}]::text[], array[${placement.port}]::integer[], array[${statement}]::text[], false)`.execute(db);
-  const row = rows[0];
-  if (!row?.success) throw new Error(`on worker ${placement.host}:${placement.port}: ${row?.result ?? 'no answer'}`);
-  return row.result === '' ? null : row.result;
-}
-
-export type CitusWorker = { host: string; port: number };
-
-/** The active primary workers, in the order they were added. */
-export async function listWorkers(db: Db): Promise<CitusWorker[]> {
-  const { rows } = await sql<{ host: string; port: number }>`
-    select nodename as host, nodeport as port from pg_dist_node
-     where noderole = 'primary' and isactive and shouldhaveshards and groupid <> 0 order by nodeid`.execute(db);
-  return rows;
-}
-
-/**
- * Moves a shard, and with it its whole shard group (the tenant's shard of documents and of every
- * partition), to another worker. 'auto' copies through logical replication, blocking writes only
- * at the end (the workers need wal_level = logical). Not inside a transaction.
- */
-export async function moveShard(db: Db, placement: ShardPlacement, to: CitusWorker, mode: ShardTransferMode = 'auto'): Promise<void> {
-  await sql`select citus_move_shard_placement(${placement.shardId}::bigint, ${placement.host}, ${placement.port}::integer,
-    ${to.host}, ${to.port}::integer, shard_transfer_mode => ${mode}::citus.shard_transfer_mode)`.execute(db);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { findTenantPlacement, queryOnWorker, shardObjectName } from '../db/citus.js';
+import { findTenantPlacement, queryOnWorker, shardObjectName } from '../db/citus-placement.js';
 import type { Db } from '../db/database.js';
 import { type TenantId, hnswIndexName, partitionName } from './tenant.js';
 

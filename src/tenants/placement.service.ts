@@ -1,4 +1,5 @@
-import { type CitusWorker, findTenantPlacement, isolateTenantToOwnShard, listWorkers, moveShard } from '../db/citus.js';
+import { isolateTenantToOwnShard } from '../db/citus.js';
+import { type CitusWorker, findTenantPlacement, listWorkers, moveShard } from '../db/citus-placement.js';
 import type { Db } from '../db/database.js';
 import { AppError, badUserInput } from '../errors.js';
 import { HNSW_OPERATOR_CLASS, type DistanceMetric } from '../search/distance.js';

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DOCUMENTS_SHARD_COUNT,
   citusDistributionStatements,
-  citusSupportSummary,
   distributeCitusTables,
   findCitusProblems,
   isCitus,
@@ -158,15 +157,6 @@ describe('transaction-local settings (generated SQL)', () => {
     expect(() => transactionLocalSettingStatements({ 'ef_search; drop table tenants': 1 })).toThrow(RangeError);
     expect(() => transactionLocalSettingStatements({ 'hnsw.ef_search': "1'; drop table tenants; --" })).toThrow(RangeError);
     expect(() => transactionLocalSettingStatements({ 'hnsw.ef_search': Number.NaN })).toThrow(RangeError);
-  });
-});
-
-describe('citusSupportSummary', () => {
-  it('says what is distributed and that nothing ran against a live cluster', () => {
-    const summary = citusSupportSummary();
-    expect(summary).toMatch(/reference tables/);
-    expect(summary).toMatch(/hash-distributed by tenant_id/);
-    expect(summary).toMatch(/Not verified here/);
   });
 });
 
