@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { distributeCitusTables, isCitus } from './db/citus.js';
 import { createDatabase, markCitusCoordinator, poolUsage } from './db/database.js';
 import { assertDeploymentMatches } from './db/deployment-settings.js';
+import { vectorLayout } from './db/vector-storage.js';
 import { type Engine, externalEngine, startEmbeddedEngine } from './db/engine.js';
 import { migrateToLatest } from './db/migrator.js';
 import { seedDemoTenant } from './demo/seed-demo.js';
@@ -83,11 +84,14 @@ export async function startApp(
     await telemetry.close();
   };
   try {
+    // Checked before anything is written: a combination no index can serve stops here.
+    const vectors = vectorLayout(embedder.dimensions, config.vectorStorage, config.distanceMetric);
     const applied = await migrateToLatest(db, {
       EMBEDDING_DIMENSIONS: embedder.dimensions,
       DISTANCE_METRIC: config.distanceMetric,
       SHARED_BUCKETS: config.sharedBuckets,
       TEXT_SEARCH_CONFIG: config.textSearchConfig,
+      VECTOR_STORAGE: config.vectorStorage,
     });
     if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`);
     const citus = await isCitus(db);
@@ -102,6 +106,7 @@ export async function startApp(
     await assertDeploymentMatches(db, {
       embeddingDimensions: embedder.dimensions,
       distanceMetric: config.distanceMetric,
+      vectorStorage: config.vectorStorage,
       embeddingModel: embedder.model,
     });
     const logError =
@@ -111,6 +116,7 @@ export async function startApp(
       db,
       embedder,
       metric: config.distanceMetric,
+      vectors,
       maxBatchSize: config.maxBatchSize,
       maxDocumentsPerTenant: config.maxDocumentsPerTenant,
       textSearchConfig: config.textSearchConfig,
@@ -120,7 +126,7 @@ export async function startApp(
       onSearch: telemetry.onSearch,
       upkeep: createTenantUpkeep({
         db,
-        metric: config.distanceMetric,
+        vectors,
         citus,
         promotionThreshold: config.promotionThreshold,
         onError: logError,

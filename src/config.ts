@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { booleanFlag, integer } from './environment-values.js';
 import { type EmbeddingConfig, embeddingConfig, embeddingEnvironment, refineEmbedding } from './embeddings/embedding-config.js';
 import { DISTANCE_METRICS } from './search/distance.js';
+import { VECTOR_STORAGES, type VectorStorage } from './db/vector-storage.js';
 import { AUTH_MODES, type AuthConfig } from './auth/auth-config.js';
 import { LOG_LEVELS, type LogLevel } from './logging/logger.js';
 
@@ -24,6 +25,7 @@ const environmentSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   DISTANCE_METRIC: z.enum(DISTANCE_METRICS).default('cosine'),
+  VECTOR_STORAGE: z.enum(VECTOR_STORAGES).default('float32'),
   MAX_BATCH_SIZE: integer(1, 100_000).default(1000),
   SHARED_BUCKETS: integer(1, 1024).default(16),
   TEXT_SEARCH_CONFIG: z
@@ -68,6 +70,8 @@ export type Config = {
   /** How tenant requests authenticate (AUTH_MODE and the JWT_* settings). */
   auth: AuthConfig;
   distanceMetric: (typeof DISTANCE_METRICS)[number];
+  /** Precision of the HNSW indexes (float16: half the memory); fixed at database creation. */
+  vectorStorage: VectorStorage;
   maxBatchSize: number;
   /** Hash buckets of the shared pool; fixed when the database is created. */
   sharedBuckets: number;
@@ -134,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     adminToken: e.ADMIN_TOKEN,
     auth: authConfig(e),
     distanceMetric: e.DISTANCE_METRIC,
+    vectorStorage: e.VECTOR_STORAGE,
     maxBatchSize: e.MAX_BATCH_SIZE,
     sharedBuckets: e.SHARED_BUCKETS,
     textSearchConfig: e.TEXT_SEARCH_CONFIG,

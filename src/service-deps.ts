@@ -1,4 +1,5 @@
 import type { Db } from './db/database.js';
+import type { VectorLayout } from './db/vector-storage.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import type { DistanceMetric } from './search/distance.js';
 import type { TenantCache } from './tenants/tenant-cache.js';
@@ -9,6 +10,8 @@ export type ServiceDeps = {
   db: Db;
   embedder: EmbeddingProvider;
   metric: DistanceMetric;
+  /** How embeddings are indexed at this dimension and VECTOR_STORAGE (db/vector-storage.ts). */
+  vectors: VectorLayout;
   /** The most documents one upsert may carry. */
   maxBatchSize: number;
   /** The most documents one tenant may hold (MAX_DOCUMENTS_PER_TENANT); absent or 0: no limit. */

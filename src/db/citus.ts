@@ -254,7 +254,7 @@ export async function isolateTenantToOwnShard(
   return shardId;
 }
 
-const SETTING_NAME = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
+const SETTING_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
 const SETTING_WORD = /^[A-Za-z0-9_]+$/;
 
 /**

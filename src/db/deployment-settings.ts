@@ -1,13 +1,13 @@
 import type { Db } from './database.js';
 
-export type DeploymentSettings = { embeddingDimensions: number; distanceMetric: string };
+export type DeploymentSettings = { embeddingDimensions: number; distanceMetric: string; vectorStorage: string };
 
 export async function findDeploymentSettings(db: Db): Promise<DeploymentSettings> {
   const row = await db
     .selectFrom('deployment_settings')
-    .select(['embedding_dimensions', 'distance_metric'])
+    .select(['embedding_dimensions', 'distance_metric', 'vector_storage'])
     .executeTakeFirstOrThrow();
-  return { embeddingDimensions: row.embedding_dimensions, distanceMetric: row.distance_metric };
+  return { embeddingDimensions: row.embedding_dimensions, distanceMetric: row.distance_metric, vectorStorage: row.vector_storage };
 }
 
 /**
@@ -30,6 +30,13 @@ export async function assertDeploymentMatches(
     throw new Error(
       `The database's indexes were built for DISTANCE_METRIC=${stored.distanceMetric}, but the server is configured ` +
         `with ${expected.distanceMetric}. Set DISTANCE_METRIC=${stored.distanceMetric}, or start on a new database.`,
+    );
+  }
+  if (stored.vectorStorage !== expected.vectorStorage) {
+    throw new Error(
+      `The database's indexes were built for VECTOR_STORAGE=${stored.vectorStorage}, but the server is configured ` +
+        `with ${expected.vectorStorage}. Set VECTOR_STORAGE=${stored.vectorStorage}, or start on a new database ` +
+        `(VECTOR_STORAGE is fixed when the database is created).`,
     );
   }
 }

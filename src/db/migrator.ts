@@ -10,6 +10,7 @@ export type MigrationPlaceholders = {
   DISTANCE_METRIC: string;
   SHARED_BUCKETS: number;
   TEXT_SEARCH_CONFIG: string;
+  VECTOR_STORAGE: string;
 };
 
 /** Serves migrations/NNNN_name.sql files, in name order, with placeholders filled in. */

@@ -13,6 +13,7 @@ export type DeploymentSettingsTable = {
   id: ColumnType<true, never, never>;
   embedding_dimensions: number;
   distance_metric: string;
+  vector_storage: string;
 };
 
 export type TenantsTable = {

@@ -64,7 +64,7 @@ export async function runVectorSearch(
   }
   const strategy: SearchStrategy = filtered ? 'HNSW_ITERATIVE' : 'HNSW';
   if (!options.settingsApplied) {
-    await setSearchSettings(trx, { efSearch: options.efSearch, iterativeScan: filtered }, { citus: options.citus });
+    await setSearchSettings(trx, { efSearch: options.efSearch, iterativeScan: filtered, vectors: params.vectors }, { citus: options.citus });
   }
   const rows = await searchDocuments(trx, scope, params);
   if (rows.length === params.limit) return fullGraphPage(rows, strategy, options.efSearch);

@@ -2,9 +2,10 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { transactionLocalSettingStatements } from '../db/citus.js';
 import type { VectorParameter } from '../db/vector.js';
+import { type VectorLayout, candidateDepth, indexOrdering, plannerSettings } from '../db/vector-storage.js';
 import { DOCUMENT_COLUMNS, type DocumentRow } from '../documents/document.repository.js';
 import type { DocumentId } from '../documents/document.js';
-import type { TenantShard } from '../tenants/tenant.js';
+import { SHARED_SHARD, type TenantShard } from '../tenants/tenant.js';
 import type { DistanceMetric } from './distance.js';
 import type { MetadataFilter } from './metadata-filter.js';
 import { compileMetadataFilter } from './metadata-filter-sql.js';
@@ -24,6 +25,11 @@ export type SearchParams = {
   excludeId?: DocumentId;
   limit: number;
   metric: DistanceMetric;
+  /**
+   * How the deployment indexes embeddings: what a dedicated search orders by (db/vector-storage.ts).
+   * Absent: by the exact distance, which is what a float32 index up to 2,000 dimensions serves.
+   */
+  vectors?: VectorLayout;
   /** Metadata containment (`metadata @> filter`). */
   filter?: Record<string, unknown>;
   /** A typed metadata condition tree. */
@@ -68,13 +74,18 @@ function matchingDocuments(db: Db, scope: TenantShard, params: Pick<SearchParams
 /** searchDocuments' statement unrun (to be compiled and pipelined). */
 export function searchQuery(db: Db, scope: TenantShard, params: SearchParams) {
   const distance = DISTANCE[params.metric](params.vector);
+  const page = matchingDocuments(db, scope, params).select(DOCUMENT_COLUMNS).select(distance.as('distance'));
   // A dedicated partition's HNSW index serves `order by <distance> limit k`; ordering by the
-  // output column reuses its expression, so the vector is sent (and parsed) once.
-  return matchingDocuments(db, scope, params)
-    .select(DOCUMENT_COLUMNS)
-    .select(distance.as('distance'))
-    .orderBy('distance')
-    .limit(integerLiteral(params.limit));
+  // output column reuses its expression, so the vector is sent (and parsed) once. The shared pool
+  // has no HNSW index: its order is the exact one, whatever the layout.
+  if (!params.vectors || params.vectors.kind === 'vector' || scope.shard === SHARED_SHARD) return page.orderBy('distance').limit(integerLiteral(params.limit));
+  // A half-precision or binary index orders by its own expression: take its candidates, then
+  // re-rank them by the exact distance (pgvector's re-ranking pattern). Same rows out as above.
+  const candidates = page
+    .orderBy(indexOrdering(params.vectors, params.vector))
+    .limit(integerLiteral(candidateDepth(params.vectors, params.limit)));
+  const reranked = db.selectFrom(candidates.as('candidates')).selectAll().orderBy('distance').limit(integerLiteral(params.limit));
+  return reranked as unknown as ReturnType<typeof page.limit>;
 }
 
 /** The tenant's documents nearest to the vector, closest first, as the planner sees fit to find them. */
@@ -139,25 +150,29 @@ export async function explainSearch(db: Db, scope: TenantShard, params: SearchPa
 
 /** Transaction-local HNSW settings: a pooled or multiplexed session must not carry them over. */
 /** The transaction-local settings of an HNSW search, by name. */
-export function vectorSearchSettings(efSearch: number, iterativeScan: boolean): Record<string, string> {
-  return { 'hnsw.ef_search': String(efSearch), 'hnsw.iterative_scan': iterativeScan ? 'strict_order' : 'off' };
+export function vectorSearchSettings(efSearch: number, iterativeScan: boolean, vectors?: VectorLayout): Record<string, string> {
+  return {
+    'hnsw.ef_search': String(efSearch),
+    'hnsw.iterative_scan': iterativeScan ? 'strict_order' : 'off',
+    ...(vectors ? plannerSettings(vectors) : {}),
+  };
 }
 
 export async function setSearchSettings(
   db: Db,
-  settings: { efSearch: number; iterativeScan: boolean },
+  settings: { efSearch: number; iterativeScan: boolean; vectors?: VectorLayout | undefined },
   options: { citus: boolean },
 ): Promise<void> {
-  const values = vectorSearchSettings(settings.efSearch, settings.iterativeScan);
+  const values = vectorSearchSettings(settings.efSearch, settings.iterativeScan, settings.vectors);
   if (options.citus) {
     // The query runs on a worker, and Citus forwards only SET LOCAL statements, not set_config().
     const statements = transactionLocalSettingStatements({ ...values, 'hnsw.ef_search': settings.efSearch });
     for (const statement of statements) await statement.execute(db);
     return;
   }
-  // One round trip for both settings.
-  await sql`select set_config('hnsw.ef_search', ${values['hnsw.ef_search']}, true),
-    set_config('hnsw.iterative_scan', ${values['hnsw.iterative_scan']}, true)`.execute(db);
+  // One round trip for every setting.
+  const calls = Object.entries(values).map(([name, value]) => sql`set_config(${name}, ${value}, true)`);
+  await sql`select ${sql.join(calls)}`.execute(db);
 }
 
 /** A document's stored embedding in pgvector's text form, to search with as it is. */

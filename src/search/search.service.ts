@@ -1,4 +1,5 @@
 import { toVectorParameter } from '../db/vector.js';
+import { candidateDepth } from '../db/vector-storage.js';
 import type { Document, DocumentId } from '../documents/document.js';
 import { toDocument } from '../documents/document.service.js';
 import { validateMetadata, validateVector } from '../documents/document-input.js';
@@ -91,7 +92,7 @@ export async function search(
   // A vector search's settings go with entering the tenant's scope: one round trip fewer. (On
   // Citus the scope sends them as SET LOCAL, which reaches the worker: migration 0015.)
   const presetSettings = mode === 'VECTOR';
-  const scopeSettings = presetSettings ? vectorSearchSettings(efSearch, Boolean(base.filter || base.where)) : {};
+  const scopeSettings = presetSettings ? vectorSearchSettings(efSearch, Boolean(base.filter || base.where), deps.vectors) : {};
   const searchInTransaction = () =>
     withTenantScope(
       deps.db,
@@ -192,9 +193,9 @@ export async function searchSimilar(
     if (vector === undefined) {
       return { rows: [], info: { strategy: 'EXACT' as const, efSearch: null, candidatesScanned: 0, complete: true, reason: 'no such document' } };
     }
-    const params = { vector, limit: first, metric: deps.metric, excludeId: documentId };
+    const params = { vector, limit: first, metric: deps.metric, vectors: deps.vectors, excludeId: documentId };
     // One more candidate than asked for, since the document itself is filtered out.
-    return runVectorSearch(trx, current, scope, params, { efSearch: Math.max(current.efSearch, first + 1), citus: deps.citus });
+    return runVectorSearch(trx, current, scope, params, { efSearch: Math.max(current.efSearch, candidateDepth(deps.vectors, first + 1)), citus: deps.citus });
   });
   deps.onSearch?.({ strategy: info.strategy, mode: 'VECTOR' });
   const scorable = withoutUnscorable(rows);
@@ -254,13 +255,14 @@ function validateSearch(deps: ServiceDeps, tenant: Tenant, args: SearchArgs) {
   // 20,000 clustered 512-d vectors, 20% filter: recall@10 0.93 at ef_search 40, 0.99 at 100).
   const filtered = filter !== undefined || where !== undefined;
   const requested = args.efSearch ?? (filtered ? Math.max(tenant.efSearch, FILTERED_MIN_EF_SEARCH) : tenant.efSearch);
-  const efSearch = Math.min(HNSW_LIMITS.efSearch.max, Math.max(requested, first));
+  // A binary index re-ranks a deeper candidate list than the page (db/vector-storage.ts).
+  const efSearch = Math.min(HNSW_LIMITS.efSearch.max, Math.max(requested, candidateDepth(deps.vectors, first)));
   return {
     query: hasQuery ? (args.query as string) : null,
     vector,
-    params: { limit: first, metric: deps.metric, ...(filter ? { filter } : {}), ...(where ? { where } : {}) },
+    params: { limit: first, metric: deps.metric, vectors: deps.vectors, ...(filter ? { filter } : {}), ...(where ? { where } : {}) },
     // With a filter, pgvector 0.8's iterative scan keeps walking the graph until enough rows pass
     // it, instead of filtering ef_search candidates and returning a short page.
-    settings: { efSearch, iterativeScan: filtered },
+    settings: { efSearch, iterativeScan: filtered, vectors: deps.vectors },
   };
 }

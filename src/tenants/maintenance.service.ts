@@ -1,5 +1,4 @@
 import { AppError } from '../errors.js';
-import { HNSW_OPERATOR_CLASS } from '../search/distance.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as maintenance from './maintenance.repository.js';
 import * as partitions from './partition.repository.js';
@@ -7,7 +6,7 @@ import { updateTenant } from './tenant.repository.js';
 import { toTenant, withTenantExclusive } from './tenant-scope.js';
 import { type HnswSettings, type Tenant, hnswIndexName, partitionName } from './tenant.js';
 
-type Deps = Pick<ServiceDeps, 'db' | 'metric' | 'citus'>;
+type Deps = Pick<ServiceDeps, 'db' | 'vectors' | 'citus'>;
 
 export type IndexBuildProgress = {
   phase: string;
@@ -40,7 +39,7 @@ export async function rebuildIndex(deps: Deps, tenant: Tenant, settings: HnswSet
   await partitions.createTenantIndex(
     deps.db,
     tenant.id,
-    { ...settings, operatorClass: HNSW_OPERATOR_CLASS[deps.metric] },
+    { ...settings, vectors: deps.vectors },
     { name: next, concurrently: true },
   );
   return withTenantExclusive(deps.db, tenant.id, async (trx) => {

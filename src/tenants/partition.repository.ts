@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
+import { type VectorLayout, hnswIndexTarget } from '../db/vector-storage.js';
 import { type HnswSettings, SHARED_SHARD, type TenantId, type TenantShard, hnswIndexName, partitionName } from './tenant.js';
 import { secureDocumentsTable } from './tenant-session.repository.js';
 
@@ -59,16 +60,16 @@ export async function deleteSharedRows(db: Db, tenantId: TenantId): Promise<void
   await db.deleteFrom('documents').where('shard', '=', SHARED_SHARD).where('tenant_id', '=', tenantId).execute();
 }
 
-/** operatorClass must come from HNSW_OPERATOR_CLASS: it is spliced in as an identifier. */
+/** The index's expression and operator class follow the deployment's layout (db/vector-storage.ts). */
 export async function createTenantIndex(
   db: Db,
   tenantId: TenantId,
-  settings: HnswSettings & { operatorClass: string },
+  settings: HnswSettings & { vectors: VectorLayout },
   options: { name?: string; concurrently?: boolean } = {},
 ): Promise<void> {
   await sql`create index ${sql.raw(options.concurrently ? 'concurrently' : '')} if not exists
     ${sql.id(options.name ?? hnswIndexName(tenantId))} on ${table(tenantId)}
-    using hnsw (embedding ${sql.raw(settings.operatorClass)})
+    using hnsw (${hnswIndexTarget(settings.vectors)})
     with (m = ${sql.lit(settings.m)}, ef_construction = ${sql.lit(settings.efConstruction)})`.execute(db);
 }
 

@@ -1,15 +1,15 @@
 import { isolateTenantToOwnShard } from '../db/citus.js';
 import { type CitusWorker, findTenantPlacement, listWorkers, moveShard } from '../db/citus-placement.js';
 import type { Db } from '../db/database.js';
+import type { VectorLayout } from '../db/vector-storage.js';
 import { AppError, badUserInput } from '../errors.js';
-import { HNSW_OPERATOR_CLASS, type DistanceMetric } from '../search/distance.js';
 import { prewarmIndex } from './maintenance.service.js';
 import * as partitions from './partition.repository.js';
 import { updateTenant } from './tenant.repository.js';
 import { toTenant, withTenantExclusive } from './tenant-scope.js';
 import type { Tenant, TenantId } from './tenant.js';
 
-type Deps = { db: Db; metric: DistanceMetric; citus: boolean };
+type Deps = { db: Db; vectors: VectorLayout; citus: boolean };
 
 /*
  * Moving a tenant's rows happens in one transaction holding the tenant's lock exclusively:
@@ -36,7 +36,7 @@ async function moveIntoOwnPartition(deps: Deps, tenantId: TenantId): Promise<Ten
     await partitions.createDetachedTenantTable(trx, tenant.id);
     await partitions.copySharedRowsToTenantTable(trx, tenant.id);
     // Building the graph once over all rows is much faster than growing it row by row.
-    await partitions.createTenantIndex(trx, tenant.id, { ...tenant.hnsw, operatorClass: HNSW_OPERATOR_CLASS[deps.metric] });
+    await partitions.createTenantIndex(trx, tenant.id, { ...tenant.hnsw, vectors: deps.vectors });
     await partitions.deleteSharedRows(trx, tenant.id);
     await partitions.attachTenantPartition(trx, tenant.id);
     await partitions.analyzeTenantPartition(trx, tenant.id);

@@ -2,7 +2,7 @@ import { createBackgroundQueue } from '../background-queue.js';
 import type { Db } from '../db/database.js';
 import { isUndefinedTable } from '../db/postgres-errors.js';
 import { AppError } from '../errors.js';
-import type { DistanceMetric } from '../search/distance.js';
+import type { VectorLayout } from '../db/vector-storage.js';
 import { analyzeTenantPartition, countTenantDocuments } from './partition.repository.js';
 import { promoteTenantById } from './placement.service.js';
 import { type Placement, SHARED_SHARD, type TenantId } from './tenant.js';
@@ -24,13 +24,13 @@ export type TenantUpkeep = {
  */
 export function createTenantUpkeep(options: {
   db: Db;
-  metric: DistanceMetric;
+  vectors: VectorLayout;
   citus: boolean;
   /** Documents at which a shared tenant is promoted; 0 turns automatic promotion off. */
   promotionThreshold: number;
   onError: (error: unknown) => void;
 }): TenantUpkeep {
-  const { db, metric, citus, promotionThreshold, onError } = options;
+  const { db, vectors, citus, promotionThreshold, onError } = options;
   const writtenSinceAnalyze = new Map<TenantId, number>();
   const rowsAtAnalyze = new Map<TenantId, number>();
 
@@ -47,7 +47,7 @@ export function createTenantUpkeep(options: {
   const promote = createBackgroundQueue(async (tenantId: TenantId) => {
     const rows = await countTenantDocuments(db, { tenantId, shard: SHARED_SHARD });
     if (rows < promotionThreshold) return;
-    await promoteTenantById({ db, metric, citus }, tenantId).catch((error: unknown) => {
+    await promoteTenantById({ db, vectors, citus }, tenantId).catch((error: unknown) => {
       // Deactivated or deleted since the write: it stays where it is.
       if (!(error instanceof AppError && ['FAILED_PRECONDITION', 'TENANT_NOT_FOUND'].includes(error.code))) throw error;
     });

@@ -1,7 +1,6 @@
 import { withTransaction } from '../db/database.js';
 import { isUniqueViolation } from '../db/postgres-errors.js';
 import { AppError, badUserInput, checkIntegerRange } from '../errors.js';
-import { HNSW_OPERATOR_CLASS } from '../search/distance.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as partitions from './partition.repository.js';
 import { isolateOnCitus } from './placement.service.js';
@@ -28,7 +27,7 @@ export type CreateTenantInput = {
 
 /** Creates a tenant: SHARED by default, or DEDICATED with its own partition and HNSW index. */
 export async function createTenant(
-  deps: Pick<ServiceDeps, 'db' | 'metric' | 'tenantCache' | 'citus'>,
+  deps: Pick<ServiceDeps, 'db' | 'vectors' | 'tenantCache' | 'citus'>,
   input: CreateTenantInput,
 ): Promise<Tenant> {
   const values = validateTenantInput(input);
@@ -39,7 +38,7 @@ export async function createTenant(
       const tenant = toTenant(await tenants.insertTenant(trx, values));
       if (tenant.placement === 'DEDICATED') {
         await partitions.createTenantPartition(trx, tenant.id);
-        await partitions.createTenantIndex(trx, tenant.id, { ...tenant.hnsw, operatorClass: HNSW_OPERATOR_CLASS[deps.metric] });
+        await partitions.createTenantIndex(trx, tenant.id, { ...tenant.hnsw, vectors: deps.vectors });
       }
       return tenant;
     });
@@ -104,8 +103,8 @@ export async function dropSearchIndex(deps: Pick<ServiceDeps, 'db'>, tenant: Ten
 }
 
 /** Builds a dedicated tenant's HNSW index with its stored settings, if it is missing. */
-export async function buildSearchIndex(deps: Pick<ServiceDeps, 'db' | 'metric'>, tenant: Tenant): Promise<void> {
-  await partitions.createTenantIndex(deps.db, tenant.id, { ...tenant.hnsw, operatorClass: HNSW_OPERATOR_CLASS[deps.metric] });
+export async function buildSearchIndex(deps: Pick<ServiceDeps, 'db' | 'vectors'>, tenant: Tenant): Promise<void> {
+  await partitions.createTenantIndex(deps.db, tenant.id, { ...tenant.hnsw, vectors: deps.vectors });
 }
 
 export function validateHnswSettings(input: { m?: number | null; efConstruction?: number | null } | null | undefined) {
