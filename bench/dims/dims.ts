@@ -11,7 +11,6 @@
  *   BENCH_ROWS=20000 DATABASE_URL=postgres://... npm run bench:dims
  *   BENCH_ROWS=2000 BENCH_LAYOUTS=3072/float32 npm run bench:dims     # embedded, one layout
  */
-import '../lib/production-libraries.js';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { startApp } from '../../src/app.js';
@@ -22,14 +21,14 @@ import { vectorSearchSettings } from '../../src/search/search.repository.js';
 import { runVectorSearchInOneRoundTrip } from '../../src/search/search-strategy.js';
 import { buildSearchIndex, createTenant, dropSearchIndex } from '../../src/tenants/tenant.service.js';
 import { hnswIndexName, partitionName } from '../../src/tenants/tenant.js';
-import { benchConfig, countFromEnv } from '../lib/bench-config.js';
-import { cleanupStep } from '../lib/cleanup-step.js';
-import { runConcurrentPass } from '../lib/concurrent-pass.js';
+import { benchConfig, countFromEnv } from '../shared/bench-config.js';
+import { cleanupStep } from '../shared/cleanup-step.js';
+import { runConcurrentPass } from '../shared/concurrent-pass.js';
 import { upsertDocuments } from '../../src/documents/document.service.js';
 import { createEmbeddingLoaders } from '../../src/embeddings/embedding-loaders.js';
-import { round, recallAtK, summarizeLatencies } from '../lib/search-metrics.js';
-import { createMixture } from '../lib/synthetic-embeddings.js';
-import { vectorOnlyEmbedder } from '../lib/vector-only-embedder.js';
+import { round, recallAtK, summarizeLatencies } from '../shared/search-metrics.js';
+import { createMixture } from '../shared/synthetic-embeddings.js';
+import { vectorOnlyEmbedder } from '../shared/vector-only-embedder.js';
 import { dropDatabase, freshDatabase } from './fresh-database.js';
 import { StreamingTruth } from './streaming-truth.js';
 

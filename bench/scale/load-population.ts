@@ -4,8 +4,8 @@ import { createEmbeddingLoaders } from '../../src/embeddings/embedding-loaders.j
 import type { ServiceDeps } from '../../src/service-deps.js';
 import type { Tenant } from '../../src/tenants/tenant.js';
 import { createTenant, dropSearchIndex, findTenantBySlug } from '../../src/tenants/tenant.service.js';
-import { benchExternalId } from '../lib/load-documents.js';
-import { type TenantCorpus, tenantCorpus } from '../lib/tenant-corpus.js';
+import { benchExternalId } from '../shared/load-documents.js';
+import { type TenantCorpus, tenantCorpus } from '../shared/tenant-corpus.js';
 import type { PlannedTenant, Tier } from './population.js';
 
 /** Rows per upsert: the API's default largest batch. */

@@ -18,7 +18,7 @@ const MID_TENANTS = 40;
 const MID_SHARES = [0.001, 0.009] as const;
 const SMALL_TENANTS = 3000;
 /** Fewest documents any tenant gets: a page of 10 must be fillable, so short pages mean something. */
-export const MIN_DOCS = 20;
+const MIN_DOCS = 20;
 
 /** Every tenant of a population of about `total` vectors (the small tier takes the remainder). */
 export function planPopulation(total: number): PlannedTenant[] {

@@ -22,27 +22,29 @@
  * (same SCALE_VECTORS), without loading: load and build figures are then absent.
  * SCALE_PREWARM=0 skips loading the dedicated tenants' indexes with pg_prewarm before searching.
  */
-import '../lib/production-libraries.js';
 import { performance } from 'node:perf_hooks';
 import { startApp } from '../../src/app.js';
 import { explain } from '../../src/search/search.service.js';
 import { prewarmIndex } from '../../src/tenants/maintenance.service.js';
 import { buildSearchIndex, deleteTenant } from '../../src/tenants/tenant.service.js';
-import { benchConfig, countFromEnv } from '../lib/bench-config.js';
-import { cleanupStep } from '../lib/cleanup-step.js';
-import { startHttpLoadClient } from '../lib/http-load-client.js';
-import { type LoopbackServer, listenOnLoopback } from '../lib/loopback-server.js';
-import { medianPlanningMs } from '../lib/planning-time.js';
-import { startRssSampler } from '../lib/rss-sampler.js';
-import { recallAtK, round, summarizeLatencies } from '../lib/search-metrics.js';
-import { queryVectors } from '../lib/tenant-corpus.js';
-import { vectorOnlyEmbedder } from '../lib/vector-only-embedder.js';
+import { requireProductionLibraries } from '../shared/production-libraries.js';
+import { benchConfig, countFromEnv } from '../shared/bench-config.js';
+import { cleanupStep } from '../shared/cleanup-step.js';
+import { startHttpLoadClient } from '../shared/http-load-client.js';
+import { type LoopbackServer, listenOnLoopback } from '../shared/loopback-server.js';
+import { medianPlanningMs } from '../shared/planning-time.js';
+import { startRssSampler } from '../shared/rss-sampler.js';
+import { recallAtK, round, summarizeLatencies } from '../shared/search-metrics.js';
+import { queryVectors } from '../shared/tenant-corpus.js';
+import { vectorOnlyEmbedder } from '../shared/vector-only-embedder.js';
 import { type ScaleTenant, findPopulation, loadPopulation } from './load-population.js';
 import { TIERS, type Tier, planPopulation } from './population.js';
 import { type Promotion, promoteWithBuildTime } from './promote.js';
 import { documentsStorage, rowsPerWorker } from './storage.js';
 import { exactResults, runTierPass, sampleQueries, shortPages } from './tier-search.js';
 
+
+requireProductionLibraries('bench:scale');
 const DIMENSIONS = 512;
 const K = 10;
 const CLIENT_COUNTS = [1, 10] as const;

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/database.js';
 
-export type StorageBytes = {
+type StorageBytes = {
   table_bytes: number;
   index_bytes: number;
   /** The shared pool (documents_shared and its hash buckets). */
@@ -12,7 +12,7 @@ export type StorageBytes = {
   dedicated_index_bytes: number;
 };
 
-export type WorkerRows = { node: string; rows: number; bytes: number };
+type WorkerRows = { node: string; rows: number; bytes: number };
 
 type LeafSize = { relid: string; table_bytes: string; total_bytes: string };
 

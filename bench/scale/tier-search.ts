@@ -2,9 +2,9 @@ import { toVectorParameter } from '../../src/db/vector.js';
 import { searchDocumentsExactly } from '../../src/search/search.repository.js';
 import type { ServiceDeps } from '../../src/service-deps.js';
 import { withTenantScope } from '../../src/tenants/tenant-scope.js';
-import { runConcurrentPass } from '../lib/concurrent-pass.js';
-import type { HttpLoadClient } from '../lib/http-load-client.js';
-import { queryVectors } from '../lib/tenant-corpus.js';
+import { runConcurrentPass } from '../shared/concurrent-pass.js';
+import type { HttpLoadClient } from '../shared/http-load-client.js';
+import { queryVectors } from '../shared/tenant-corpus.js';
 import type { ScaleTenant } from './load-population.js';
 
 const SEARCH = /* GraphQL */ `
@@ -15,7 +15,7 @@ const SEARCH = /* GraphQL */ `
 type SearchData = { search: { hits: { document: { externalId: string } }[]; info: { strategy: string } } };
 
 /** One search of the pass: its tenant and a vector from that tenant's own topics. */
-export type ScaleQuery = { member: ScaleTenant; vector: number[] };
+type ScaleQuery = { member: ScaleTenant; vector: number[] };
 
 /**
  * `count` queries spread over a tier's tenants by a fixed stride (the same tenants every run),
@@ -36,7 +36,7 @@ export function sampleQueries(tier: readonly ScaleTenant[], count: number, strea
   return queries;
 }
 
-export type TierPass = { latenciesMs: number[]; seconds: number; results: string[][]; strategies: string[] };
+type TierPass = { latenciesMs: number[]; seconds: number; results: string[][]; strategies: string[] };
 
 /** The queries through the GraphQL endpoint, `clients` at a time, each with its tenant's header. */
 export async function runTierPass(load: HttpLoadClient, queries: readonly ScaleQuery[], clients: number, k: number): Promise<TierPass> {
