@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { createHashingEmbedder } from '../helpers/hashing-embedder.js';
 import { startTestApp } from '../helpers/test-app.js';
 
@@ -39,5 +40,15 @@ describe('startup against an existing database', () => {
 
   it('refuses a different distance metric than the indexes were built for', async () => {
     await expect(startTestApp({ env: { ...env(), DISTANCE_METRIC: 'l2' } })).rejects.toThrow(/DISTANCE_METRIC=cosine/);
+  });
+
+  it('refuses another VECTOR_STORAGE than the database was created with', async () => {
+    await expect(startTestApp({ env: { ...env(), VECTOR_STORAGE: 'float16' } })).rejects.toThrow(
+      /built for VECTOR_STORAGE=float32.*configured with float16.*fixed when the database is created/s,
+    );
+  });
+
+  it('refuses a VECTOR_STORAGE it does not know, naming the setting', () => {
+    expect(() => loadConfig({ VECTOR_STORAGE: 'float8' })).toThrow(/VECTOR_STORAGE/);
   });
 });
