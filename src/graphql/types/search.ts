@@ -38,7 +38,10 @@ const SearchStrategyEnum = builder.enumType('SearchStrategy', {
   description: 'How a search was answered.',
   values: {
     EXACT: { description: 'Every matching document compared: complete, 100% recall.' },
-    HNSW: { description: "The tenant's HNSW index (approximate nearest neighbours)." },
+    HNSW: {
+      description:
+        "The tenant's HNSW index (approximate nearest neighbours). It holds full vectors up to 2,000 dimensions, half-precision ones from 2,001 to 4,000 (and at any size up to 4,000 with VECTOR_STORAGE=float16: half the memory), one bit a dimension beyond 4,000 (1/32 of the memory); distances are always exact, the candidates re-ranked by the full vector.",
+    },
     HNSW_ITERATIVE: { description: 'The HNSW index with an iterative scan that walks on until enough rows pass the filter.' },
   } satisfies Record<SearchStrategy, unknown>,
 });
@@ -147,7 +150,7 @@ function searchArgs(t: QueryFieldBuilder) {
     autocut: t.arg.int({ required: false, description: 'Cut the hits after this many sharp drops in score (1-100).' }),
     efSearch: t.arg.int({
       required: false,
-      description: "HNSW candidate list size, 1-1000 (default: the tenant's; never below `first`).",
+      description: "HNSW candidate list size, 1-1000 (default: the tenant's; never below `first`, nor, above 4,000 dimensions, below the 10 x first candidates (at least 100) the binary index re-ranks).",
     }),
   };
 }
