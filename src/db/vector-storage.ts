@@ -91,8 +91,8 @@ export function candidateDepth(layout: VectorLayout, limit: number): number {
   return Math.min(RERANK_MAX, Math.max(RERANK_MIN, limit * RERANK_FACTOR));
 }
 
-const RERANK_FACTOR = 10;
-const RERANK_MIN = 100;
+const RERANK_FACTOR = 20;
+const RERANK_MIN = 200;
 const RERANK_MAX = 1000;
 
 /**
