@@ -14,6 +14,7 @@ import { defaultVectorTrust } from './search/vector-trust.js';
 import { type Logger, createLogger } from './logging/logger.js';
 import { type Readiness, createReadiness } from './observability/readiness.js';
 import { createTelemetry } from './observability/telemetry.js';
+import { rootFieldNames } from './graphql/schema.js';
 import { createServer } from './server.js';
 import { createTenantCache } from './tenants/tenant-cache.js';
 import { createTenantUpkeep } from './tenants/tenant-upkeep.js';
@@ -63,7 +64,7 @@ export async function startApp(
         durable: config.embeddedFsync,
         ...(options.role ? { role: options.role } : {}),
       });
-  const telemetry = createTelemetry(config);
+  const telemetry = createTelemetry({ ...config, knownOperations: rootFieldNames() });
   const embedder = serveEmbedder(options.embedder ?? (await startEmbedder(config.embedding)), config.embedding, telemetry.onBatch);
   const db = createDatabase(engine, config.databasePoolSize, {
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),

@@ -1,6 +1,7 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import { createContextFactory } from './context.js';
+import { domainErrorFromDatabase } from './db/postgres-errors.js';
 import { GraphQLError } from 'graphql';
 import { useErrorReporting } from './graphql/error-reporting.plugin.js';
 import { toClientError } from './graphql/errors.js';
@@ -69,7 +70,7 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
       ...(new URL(request.url).searchParams.has('query') ? {} : { query: graphiqlExampleOperations(authMode, graphiqlTenant) }),
     })),
     parserAndValidationCache: createDocumentCaches(),
-    maskedErrors: { maskError: (error) => toClientError(error) },
+    maskedErrors: { maskError: (error) => toClientError(error, domainErrorFromDatabase) },
     plugins: [
       // Refusals that need no parse come first: a forged or oversized request is never read.
       useCsrfPrevention(),

@@ -4,8 +4,6 @@ import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
 
-export type JsonObject = Record<string, unknown>;
-
 /** The page sizes a Relay connection takes (first, last). */
 export const CONNECTION_PAGE = { min: 0, max: 100 } as const;
 
