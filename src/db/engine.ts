@@ -41,7 +41,7 @@ const EMBEDDED_SETTINGS = ['shared_buffers = 512MB', 'maintenance_work_mem = 512
  * transaction, or one long statement) before its statement fails with SQLSTATE 53300, which the
  * server answers as DATABASE_UNAVAILABLE: as long as the pool waits for a connection.
  */
-export const EMBEDDED_TURN_WAIT_MS = 5000;
+const EMBEDDED_TURN_WAIT_MS = 5000;
 
 /**
  * Starts PGlite (PostgreSQL in WASM, with pgvector) in a worker thread. The application talks to

@@ -53,7 +53,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 /** A statement the server cancelled: the request's statement timeout ran out (or an operator cancelled it). */
-export function isStatementCanceled(error: unknown): boolean {
+function isStatementCanceled(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as PostgresError).code === QUERY_CANCELED;
 }
 

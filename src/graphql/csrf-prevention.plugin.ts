@@ -9,7 +9,7 @@ const SIMPLE_CONTENT_TYPES = new Set(['text/plain', 'application/x-www-form-urle
  * carries x-tenant-id and every admin request Authorization, so Narwhal's own clients pass
  * untouched; the others are the ones Apollo's and Yoga's clients send for this purpose.
  */
-export const PREFLIGHT_HEADERS = [
+const PREFLIGHT_HEADERS = [
   'x-tenant-id',
   'authorization',
   'x-apollo-operation-name',
