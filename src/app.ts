@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { resolveAdminToken } from './admin-token.js';
+import { resolveAdminToken } from './auth/admin-token.js';
 import { createTenantAuthenticator } from './auth/tenant-authenticator.js';
 import type { Config } from './config.js';
 import { distributeCitusTables, isCitus } from './db/citus.js';
@@ -17,7 +17,7 @@ import { createTelemetry } from './observability/telemetry.js';
 import { rootFieldNames } from './graphql/schema.js';
 import { createServer } from './server.js';
 import { createTenantCache } from './tenants/tenant-cache.js';
-import { createTenantUpkeep } from './tenants/tenant-upkeep.js';
+import { createBackgroundMaintenance } from './tenants/background-maintenance.js';
 import { assertRowSecurityEnforced } from './tenants/row-security.service.js';
 import { createRateLimiter } from './tenants/rate-limiter.js';
 import { setRequestStatementTimeout } from './db/statement-timeout.js';
@@ -119,7 +119,7 @@ export async function startApp(
       tenantCache: createTenantCache({ ttlMs: config.tenantCacheTtlMs }),
       citus,
       onSearch: telemetry.onSearch,
-      upkeep: createTenantUpkeep({
+      upkeep: createBackgroundMaintenance({
         db,
         metric: config.distanceMetric,
         citus,

@@ -17,7 +17,7 @@ import { graphiqlExampleOperations, graphiqlHeaders } from './demo/graphiql-exam
 import type { AuthMode } from './auth/auth-config.js';
 import type { RequestLimits } from './config.js';
 import { DOCUMENT_LIMITS } from './documents/document.js';
-import { useQueryLimits } from './graphql/armor.plugin.js';
+import { useQueryLimits } from './graphql/query-limits.plugin.js';
 import { useCsrfPrevention } from './graphql/csrf-prevention.plugin.js';
 import { createDocumentCaches } from './graphql/document-cache.js';
 import { useInputSizeLimits } from './graphql/input-size.plugin.js';
