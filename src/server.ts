@@ -4,7 +4,7 @@ import { createContextFactory } from './context.js';
 import { domainErrorFromDatabase } from './db/postgres-errors.js';
 import { GraphQLError } from 'graphql';
 import { useErrorReporting } from './graphql/error-reporting.plugin.js';
-import { toClientError } from './graphql/errors.js';
+import { toClientError } from './graphql/client-errors.js';
 import { schema } from './graphql/schema.js';
 import type { ServiceDeps } from './service-deps.js';
 import type { TenantAuthenticator } from './auth/tenant-authenticator.js';

@@ -1,4 +1,4 @@
-import { AppError, badUserInput } from '../errors.js';
+import { AppError, badUserInput } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { requireTenantBySlug } from '../tenants/tenant.service.js';

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type App, startApp } from '../app.js';
 import { loadConfig } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 import { type DocumentSource, formatFromPath, openDocumentSource, SOURCE_FORMATS, type SourceFormat } from '../ingest/document-source.js';
 import { runIngest } from '../ingest/ingest-run.js';
 import { serviceSink } from '../ingest/ingest.service.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 
 /** SQLSTATE codes the services react to; everything else is an internal error. */
 const UNIQUE_VIOLATION = '23505';

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 
 export type BatchLimits = {
   /** Inputs per request (OpenAI: 2048). */

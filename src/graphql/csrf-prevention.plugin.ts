@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { errorResponse } from './errors.js';
+import { errorResponse } from './client-errors.js';
 
 // What a browser sends cross-site without a CORS preflight: GET, or a POST with one of these.
 const SIMPLE_CONTENT_TYPES = new Set(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']);

@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestLimits } from '../config.js';
-import { rejectedRequest } from './errors.js';
+import { rejectedRequest } from './client-errors.js';
 
 type Limit = 'tokens' | 'depth' | 'aliases' | 'directives' | 'cost';
 

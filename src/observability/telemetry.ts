@@ -1,5 +1,5 @@
 import type { SharedBatch } from '../embeddings/shared-batcher.js';
-import { ERROR_CODES } from '../errors.js';
+import { ERROR_CODES } from '../domain-errors.js';
 import { type AppMetrics, createMetrics } from './metrics.js';
 import { type Tracing, createTracing } from './tracing.js';
 

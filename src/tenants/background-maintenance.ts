@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import { isUndefinedTable } from '../db/postgres-errors.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 import type { DistanceMetric } from '../search/distance.js';
 import { createBackgroundQueue } from './background-queue.js';
 import { analyzeTenantPartition, countTenantDocuments } from './partition.repository.js';

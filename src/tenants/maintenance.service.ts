@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 import { type DistanceMetric, HNSW_OPERATOR_CLASS } from '../search/distance.js';
 import * as maintenance from './maintenance.repository.js';
 import * as partitions from './partition.repository.js';

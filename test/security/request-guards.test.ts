@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { domainErrorFromDatabase } from '../../src/db/postgres-errors.js';
-import { toClientError } from '../../src/graphql/errors.js';
+import { toClientError } from '../../src/graphql/client-errors.js';
 import { withTenantScope } from '../../src/tenants/tenant-scope.js';
 import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
 import { serveOnLoopback } from '../helpers/http-server.js';

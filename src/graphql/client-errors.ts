@@ -1,6 +1,6 @@
 import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
-import { AppError, type ErrorCode, type ErrorDetails } from '../errors.js';
+import { AppError, type ErrorCode, type ErrorDetails } from '../domain-errors.js';
 
 /**
  * Turns a resolver's failure into what the client sees: AppErrors keep their code and message,
