@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataDirLockedError, lockDataDir } from '../../src/db/data-dir-lock.js';
+import { DataDirLockedError, lockDataDir } from '../../src/db/embedded/data-dir-lock.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 let dir: string;
