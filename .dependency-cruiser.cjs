@@ -65,6 +65,27 @@ module.exports = {
       to: { path: DATABASE_PACKAGES },
     },
     {
+      name: 'declared-packages-only',
+      severity: 'error',
+      comment:
+        'A package src/ imports is declared in package.json: a transitive dependency can change ' +
+        'or vanish with its parent.',
+      from: { path: '^src/' },
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
+    },
+    {
+      name: 'no-private-package-paths',
+      severity: 'error',
+      comment: "pg's internals (pg/lib/*) are not its API: import what its entry point exports.",
+      from: {
+        path: '^src/',
+        // TEMPORARY, delete when the search core lands (issue 18): the pipeline still reads
+        // pg/lib/utils.js for prepareValue.
+        pathNot: ['^src/db/pipeline\\.ts$'],
+      },
+      to: { path: '^(node_modules/)?pg/lib/' },
+    },
+    {
       name: 'repositories-not-services',
       severity: 'error',
       comment: 'A repository runs SQL for a service; it never calls one.',
