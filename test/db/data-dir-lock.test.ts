@@ -19,7 +19,7 @@ afterAll(async () => {
 /** Another process taking the lock, as `npm run ingest` or a second server would. */
 function lockFromAnotherProcess(pgdata: string, hold = false) {
   const script = `
-    import { lockDataDir } from './src/db/data-dir-lock.ts';
+    import { lockDataDir } from './src/db/embedded/data-dir-lock.ts';
     try {
       lockDataDir(${JSON.stringify(pgdata)}, 'second');
       console.log('locked');
