@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import { resolveAdminToken } from './admin-token.js';
+import { resolveAdminToken } from './auth/admin-token.js';
 import { createTenantAuthenticator } from './auth/tenant-authenticator.js';
 import type { Config } from './config.js';
 import { distributeCitusTables, isCitus } from './db/citus.js';
 import { createDatabase, markCitusCoordinator, poolUsage } from './db/database.js';
 import { assertDeploymentMatches } from './db/deployment-settings.js';
 import { vectorLayout } from './db/vector-storage.js';
-import { type Engine, externalEngine, startEmbeddedEngine } from './db/engine.js';
+import { startEmbeddedEngine } from './db/embedded/embedded-engine.js';
+import { type Engine, externalEngine } from './db/engine.js';
 import { migrateToLatest } from './db/migrator.js';
 import { seedDemoTenant } from './demo/seed-demo.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
@@ -15,9 +16,10 @@ import { defaultVectorTrust } from './search/vector-trust.js';
 import { type Logger, createLogger } from './logging/logger.js';
 import { type Readiness, createReadiness } from './observability/readiness.js';
 import { createTelemetry } from './observability/telemetry.js';
+import { rootFieldNames } from './graphql/schema.js';
 import { createServer } from './server.js';
 import { createTenantCache } from './tenants/tenant-cache.js';
-import { createTenantUpkeep } from './tenants/tenant-upkeep.js';
+import { createBackgroundMaintenance } from './tenants/background-maintenance.js';
 import { assertRowSecurityEnforced } from './tenants/row-security.service.js';
 import { createRateLimiter } from './tenants/rate-limiter.js';
 import { setRequestStatementTimeout } from './db/statement-timeout.js';
@@ -64,7 +66,7 @@ export async function startApp(
         durable: config.embeddedFsync,
         ...(options.role ? { role: options.role } : {}),
       });
-  const telemetry = createTelemetry(config);
+  const telemetry = createTelemetry({ ...config, knownOperations: rootFieldNames() });
   const embedder = serveEmbedder(options.embedder ?? (await startEmbedder(config.embedding)), config.embedding, telemetry.onBatch);
   const db = createDatabase(engine, config.databasePoolSize, {
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),
@@ -124,7 +126,7 @@ export async function startApp(
       tenantCache: createTenantCache({ ttlMs: config.tenantCacheTtlMs }),
       citus,
       onSearch: telemetry.onSearch,
-      upkeep: createTenantUpkeep({
+      upkeep: createBackgroundMaintenance({
         db,
         vectors,
         citus,

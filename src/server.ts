@@ -1,9 +1,10 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import { createContextFactory } from './context.js';
+import { domainErrorFromDatabase } from './db/postgres-errors.js';
 import { GraphQLError } from 'graphql';
 import { useErrorReporting } from './graphql/error-reporting.plugin.js';
-import { toClientError } from './graphql/errors.js';
+import { toClientError } from './graphql/client-errors.js';
 import { schema } from './graphql/schema.js';
 import type { ServiceDeps } from './service-deps.js';
 import type { TenantAuthenticator } from './auth/tenant-authenticator.js';
@@ -16,7 +17,7 @@ import { graphiqlExampleOperations, graphiqlHeaders } from './demo/graphiql-exam
 import type { AuthMode } from './auth/auth-config.js';
 import type { RequestLimits } from './config.js';
 import { DOCUMENT_LIMITS } from './documents/document.js';
-import { useQueryLimits } from './graphql/armor.plugin.js';
+import { useQueryLimits } from './graphql/query-limits.plugin.js';
 import { useCsrfPrevention } from './graphql/csrf-prevention.plugin.js';
 import { createDocumentCaches } from './graphql/document-cache.js';
 import { useInputSizeLimits } from './graphql/input-size.plugin.js';
@@ -69,7 +70,7 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
       ...(new URL(request.url).searchParams.has('query') ? {} : { query: graphiqlExampleOperations(authMode, graphiqlTenant) }),
     })),
     parserAndValidationCache: createDocumentCaches(),
-    maskedErrors: { maskError: (error) => toClientError(error) },
+    maskedErrors: { maskError: (error) => toClientError(error, domainErrorFromDatabase) },
     plugins: [
       // Refusals that need no parse come first: a forged or oversized request is never read.
       useCsrfPrevention(),

@@ -3,7 +3,7 @@ import type { VectorLayout } from './db/vector-storage.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import type { DistanceMetric } from './search/distance.js';
 import type { TenantCache } from './tenants/tenant-cache.js';
-import type { TenantUpkeep } from './tenants/tenant-upkeep.js';
+import type { BackgroundMaintenance } from './tenants/background-maintenance.js';
 
 /** What the services need, wired once in main.ts (or a test) and passed down explicitly. */
 export type ServiceDeps = {
@@ -25,7 +25,7 @@ export type ServiceDeps = {
   /** Whether the database is a Citus coordinator (per-query settings must then reach workers). */
   citus: boolean;
   /** Background work that follows writes: statistics, automatic promotion. */
-  upkeep: TenantUpkeep;
+  upkeep: BackgroundMaintenance;
   /** Told how each search was answered (metrics); must not throw. */
   onSearch?: (search: { strategy: string; mode: string }) => void;
 };

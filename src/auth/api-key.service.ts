@@ -1,4 +1,4 @@
-import { AppError, badUserInput } from '../errors.js';
+import { AppError, badUserInput } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { requireTenantBySlug } from '../tenants/tenant.service.js';
@@ -6,7 +6,7 @@ import { toTenant } from '../tenants/tenant-scope.js';
 import { API_KEY_ID_PATTERN, API_KEY_PREFIX, type ApiKey, apiKeyId, apiKeyMatches, generateApiKey } from './api-key.js';
 import * as keys from './api-key.repository.js';
 
-export const API_KEY_NAME_LIMITS = { min: 1, max: 100 } as const;
+const API_KEY_NAME_LIMITS = { min: 1, max: 100 } as const;
 
 type Deps = Pick<ServiceDeps, 'db'>;
 

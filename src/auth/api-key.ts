@@ -27,7 +27,7 @@ export function apiKeyId(key: string): string | undefined {
   return API_KEY_PATTERN.exec(key)?.[1];
 }
 
-export function hashApiKey(key: string): Buffer {
+function hashApiKey(key: string): Buffer {
   return createHash('sha256').update(key).digest();
 }
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type JWTPayload, type JWTVerifyOptions, createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 import type { JwtAuthConfig } from './auth-config.js';
 
 /** Verifies a bearer JWT and returns the tenant slug it names; UNAUTHENTICATED otherwise. */

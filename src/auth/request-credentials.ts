@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 
 /** The header naming the tenant in AUTH_MODE=dev. */
 export const TENANT_HEADER = 'x-tenant-id';

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { SLUG_PATTERN, type Tenant } from '../tenants/tenant.js';
 import { findTenantBySlug } from '../tenants/tenant.service.js';

@@ -4,7 +4,7 @@
 // stopped and restarted under a running server (bench/faults.ts measures exactly that).
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
-import { startEmbeddedEngine } from '../db/engine.js';
+import { startEmbeddedEngine } from '../db/embedded/embedded-engine.js';
 import { stdoutDestination } from '../logging/log-destination.js';
 import { createLogger } from '../logging/logger.js';
 

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type App, startApp } from '../app.js';
 import { loadConfig } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 import { type DocumentSource, formatFromPath, openDocumentSource, SOURCE_FORMATS, type SourceFormat } from '../ingest/document-source.js';
 import { runIngest } from '../ingest/ingest-run.js';
 import { serviceSink } from '../ingest/ingest.service.js';
@@ -126,7 +126,7 @@ async function main(): Promise<number> {
   const source = await openDocumentSource(args.file, args.format);
   if (args.server) return await loadThroughServer(args.server, args, source);
   const config = loadConfig({ ...process.env, SEED_DEMO: 'false' });
-  // A DATA_DIR that a server holds is refused here, with the server named (src/db/data-dir-lock.ts).
+  // A DATA_DIR that a server holds is refused here, with the server named (src/db/embedded/data-dir-lock.ts).
   const app = await startApp(config, { log: say, role: 'ingest' });
   try {
     return await loadLocally(app, args, source);

@@ -2,7 +2,7 @@ import type { Db } from './database.js';
 
 export type DeploymentSettings = { embeddingDimensions: number; distanceMetric: string; vectorStorage: string };
 
-export async function findDeploymentSettings(db: Db): Promise<DeploymentSettings> {
+async function findDeploymentSettings(db: Db): Promise<DeploymentSettings> {
   const row = await db
     .selectFrom('deployment_settings')
     .select(['embedding_dimensions', 'distance_metric', 'vector_storage'])

@@ -1,3 +1,5 @@
+import { AppError } from '../domain-errors.js';
+
 /** SQLSTATE codes the services react to; everything else is an internal error. */
 const UNIQUE_VIOLATION = '23505';
 const UNDEFINED_TABLE = '42P01';
@@ -51,6 +53,26 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 /** A statement the server cancelled: the request's statement timeout ran out (or an operator cancelled it). */
-export function isStatementCanceled(error: unknown): boolean {
+function isStatementCanceled(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as PostgresError).code === QUERY_CANCELED;
+}
+
+/**
+ * The domain error a failure of the database means for the request, if it means one: a cancelled
+ * statement is TIMEOUT, an unreachable database DATABASE_UNAVAILABLE; anything else stays internal.
+ * The GraphQL layer translates AppErrors and never reads a SQLSTATE itself.
+ */
+export function domainErrorFromDatabase(error: unknown): AppError | undefined {
+  if (isStatementCanceled(error)) {
+    return new AppError(
+      'TIMEOUT',
+      'The database cancelled this request: it ran longer than the statement timeout. Ask for less (fewer hits, a narrower filter) or retry.',
+      undefined,
+      { cause: error },
+    );
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable right now; retry shortly.', undefined, { cause: error });
+  }
+  return undefined;
 }

@@ -4,7 +4,7 @@ import type { ServiceDeps } from '../service-deps.js';
 import { createTenant, findTenantBySlug } from '../tenants/tenant.service.js';
 import { DEMO_DOCUMENTS } from './demo-corpus.js';
 
-export const DEMO_TENANT_SLUG = 'demo';
+const DEMO_TENANT_SLUG = 'demo';
 
 /** Creates the demo tenant with its sample corpus, once; later starts leave it as it is. */
 export async function seedDemoTenant(deps: ServiceDeps): Promise<boolean> {

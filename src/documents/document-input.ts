@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badUserInput } from '../errors.js';
+import { badUserInput } from '../domain-errors.js';
 import type { DistanceMetric } from '../search/distance.js';
 import { DOCUMENT_LIMITS, type DocumentInput } from './document.js';
 

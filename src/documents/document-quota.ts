@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { countTenantDocuments } from '../tenants/partition.repository.js';
 import { type Tenant, type TenantShard } from '../tenants/tenant.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isUnstorableText } from '../db/postgres-errors.js';
 import { toVectorParameter } from '../db/vector.js';
 import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
-import { badUserInput } from '../errors.js';
+import { badUserInput } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { withTenantScope } from '../tenants/tenant-scope.js';

@@ -1,6 +1,6 @@
 import { toVectorText } from '../db/vector.js';
 import { createEmbeddingLoaders } from '../embeddings/embedding-loaders.js';
-import { checkIntegerRange } from '../errors.js';
+import { checkIntegerRange } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { withTenantScope } from '../tenants/tenant-scope.js';

@@ -91,5 +91,3 @@ export function createCircuitBreaker(options: CircuitBreakerOptions) {
     },
   };
 }
-
-export type CircuitBreaker = ReturnType<typeof createCircuitBreaker>;

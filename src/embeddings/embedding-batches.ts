@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 
 export type BatchLimits = {
   /** Inputs per request (OpenAI: 2048). */
@@ -17,7 +17,7 @@ export type EmbeddingBatch = { start: number; texts: string[] };
  * ordinary text and batches stay under the server's budget. Dense text (random symbols, base64)
  * can still tokenize tighter; the provider splits a batch the server rejects as too large.
  */
-export function estimateTokens(text: string): number {
+function estimateTokens(text: string): number {
   return Math.ceil(Buffer.byteLength(text, 'utf8') / 3);
 }
 

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 import type { EmbeddingProvider } from './embedding-provider.js';
 
 export type EmbeddingLoaders = {

@@ -46,7 +46,7 @@ export type OpenAiCompatibleProviderOptions = {
   random?: () => number;
 };
 
-export const OPENAI_COMPATIBLE_DEFAULTS = {
+const OPENAI_COMPATIBLE_DEFAULTS = {
   sendDimensions: false,
   queryPrefix: '',
   documentPrefix: '',

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 
 /**
  * The wire format of POST /v1/embeddings as OpenAI defines it and compatible servers (vLLM, Ollama,

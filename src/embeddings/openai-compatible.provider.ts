@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 import { createCircuitBreaker, type CircuitRefusal } from './circuit-breaker.js';
 import { createConcurrencyLimit } from './concurrency-limit.js';
 import { splitIntoBatches } from './embedding-batches.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 import type { EmbeddingProvider } from './embedding-provider.js';
 
 export type EmbeddingKind = 'documents' | 'queries';

@@ -11,7 +11,7 @@ import {
   isScalarType,
 } from 'graphql';
 import { DOCUMENT_LIMITS } from '../documents/document.js';
-import { badUserInput } from '../errors.js';
+import { badUserInput } from '../domain-errors.js';
 
 /** No string any argument takes is longer than a document's content. */
 export const ARGUMENT_STRING_LIMIT = DOCUMENT_LIMITS.contentLength;

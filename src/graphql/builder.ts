@@ -4,8 +4,6 @@ import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
 
-export type JsonObject = Record<string, unknown>;
-
 /** The page sizes a Relay connection takes (first, last). */
 export const CONNECTION_PAGE = { min: 0, max: 100 } as const;
 
@@ -38,7 +36,7 @@ export const builder = new SchemaBuilder<NarwhalSchemaTypes>({
     // Every Relay subgraph defines PageInfo; composition needs each copy marked shareable.
     pageInfoTypeOptions: { description: 'Where a page sits in a connection (Relay).', shareable: true },
     // Connections return at most 100 items (the relay plugin's maxSize): a larger count is refused
-    // with its range rather than silently cut (the armor plugin reads `range` to judge cost).
+    // with its range rather than silently cut (the query-limits plugin reads `range` to judge cost).
     firstArgOptions: { description: 'How many items from the start, 0-100.', extensions: { range: CONNECTION_PAGE } },
     lastArgOptions: { description: 'How many items from the end, 0-100.', extensions: { range: CONNECTION_PAGE } },
   },

@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { errorResponse } from './errors.js';
+import { errorResponse } from './client-errors.js';
 
 // What a browser sends cross-site without a CORS preflight: GET, or a POST with one of these.
 const SIMPLE_CONTENT_TYPES = new Set(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']);
@@ -9,7 +9,7 @@ const SIMPLE_CONTENT_TYPES = new Set(['text/plain', 'application/x-www-form-urle
  * carries x-tenant-id and every admin request Authorization, so Narwhal's own clients pass
  * untouched; the others are the ones Apollo's and Yoga's clients send for this purpose.
  */
-export const PREFLIGHT_HEADERS = [
+const PREFLIGHT_HEADERS = [
   'x-tenant-id',
   'authorization',
   'x-apollo-operation-name',

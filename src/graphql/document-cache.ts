@@ -1,8 +1,10 @@
 import type { DocumentNode } from 'graphql';
-import { _createLRUCache } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
 
 /** Longest query text whose parse (or parse error) yoga may keep: 1,024 entries of at most 64 KB. */
 const MAX_CACHED_QUERY_LENGTH = 64 * 1024;
+// Yoga's own parse caches: 1,024 entries for an hour each (its _createLRUCache, which is internal).
+const CACHE_OPTIONS = { max: 1024, ttl: 3_600_000 };
 
 type Cache<T> = { get(key: string): T | undefined; set(key: string, value: T): void };
 
@@ -13,8 +15,9 @@ type Cache<T> = { get(key: string): T | undefined; set(key: string, value: T): v
  */
 export function createDocumentCaches() {
   return {
-    documentCache: boundedCache(_createLRUCache<DocumentNode>() as Cache<DocumentNode>),
-    errorCache: boundedCache<unknown>(_createLRUCache<object>() as Cache<unknown>),
+    documentCache: boundedCache<DocumentNode>(new LRUCache<string, DocumentNode>(CACHE_OPTIONS)),
+    // Yoga caches only errors, which are objects; its type says unknown.
+    errorCache: boundedCache<unknown>(new LRUCache<string, object>(CACHE_OPTIONS) as Cache<unknown>),
   };
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { requestErrorCode } from './errors.js';
+import { requestErrorCode } from './client-errors.js';
 
 const REQUEST_ID_HEADER = 'x-request-id';
 // A caller's own id is kept only when it is short and plain: it ends up in logs.

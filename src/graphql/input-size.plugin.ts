@@ -1,6 +1,6 @@
 import { type DocumentNode, visit } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { rejectedRequest } from './errors.js';
+import { rejectedRequest } from './client-errors.js';
 
 export type InputSizeLimits = {
   /** Longest list any argument or variable may hold. */

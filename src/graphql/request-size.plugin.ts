@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { errorResponse } from './errors.js';
+import { errorResponse } from './client-errors.js';
 
 /**
  * Refuses a request body over maxBytes with 413, before it is parsed: at once when Content-Length

@@ -1,3 +1,4 @@
+import { isObjectType } from 'graphql';
 import { guardArguments } from './argument-guard.js';
 import { builder } from './builder.js';
 import './types/scalars.js';
@@ -23,3 +24,10 @@ export const schema = guardArguments(
     sortSchema: false,
   }),
 );
+
+/** The root fields' names: what telemetry accepts as operation labels without bounding them. */
+export function rootFieldNames(): string[] {
+  return [schema.getQueryType(), schema.getMutationType()].flatMap((type) =>
+    type && isObjectType(type) ? Object.keys(type.getFields()) : [],
+  );
+}

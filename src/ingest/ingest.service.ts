@@ -3,7 +3,7 @@ import type { DocumentInput } from '../documents/document.js';
 import { validateDocumentBatch } from '../documents/document-input.js';
 import { upsertDocuments } from '../documents/document.service.js';
 import { createEmbeddingLoaders } from '../embeddings/embedding-loaders.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import type { Tenant } from '../tenants/tenant.js';
 import type { SourceItem } from './document-records.js';

@@ -1,5 +1,5 @@
 import type { DocumentInput } from '../documents/document.js';
-import { AppError, ERROR_CODES, type ErrorCode } from '../errors.js';
+import { AppError, ERROR_CODES, type ErrorCode } from '../domain-errors.js';
 import type { IngestSink } from './ingest.service.js';
 
 /** How the loader proves itself to the server: a tenant's API key, or the admin token and a slug. */

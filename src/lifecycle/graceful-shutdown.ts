@@ -1,10 +1,10 @@
 import type { Server, ServerResponse } from 'node:http';
-import type { App } from '../app.js';
 import type { Logger } from '../logging/logger.js';
+import type { Readiness } from '../observability/readiness.js';
 
 export type GracefulShutdownOptions = {
   server: Server;
-  app: Pick<App, 'close' | 'readiness'>;
+  app: { close(): Promise<void>; readiness: Readiness };
   /** How long in-flight requests get to finish before their connections are cut. */
   timeoutMs: number;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;

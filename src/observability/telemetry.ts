@@ -1,7 +1,5 @@
-import { isObjectType } from 'graphql';
 import type { SharedBatch } from '../embeddings/shared-batcher.js';
-import { ERROR_CODES } from '../errors.js';
-import { schema } from '../graphql/schema.js';
+import { ERROR_CODES } from '../domain-errors.js';
 import { type AppMetrics, createMetrics } from './metrics.js';
 import { type Tracing, createTracing } from './tracing.js';
 
@@ -16,9 +14,13 @@ export type Telemetry = {
   close(): Promise<void>;
 };
 
-export function createTelemetry(config: { metricsEnabled: boolean; otlpEndpoint: string | undefined }): Telemetry {
+/**
+ * knownOperations: the schema's root field names (anonymous operations with one root field are
+ * labelled by it, so these labels always pass); the caller reads them off the schema it serves.
+ */
+export function createTelemetry(config: { metricsEnabled: boolean; otlpEndpoint: string | undefined; knownOperations: Iterable<string> }): Telemetry {
   const metrics = config.metricsEnabled
-    ? createMetrics({ knownOperations: rootFieldNames(), knownErrorCodes: [...ERROR_CODES, 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED'] })
+    ? createMetrics({ knownOperations: config.knownOperations, knownErrorCodes: [...ERROR_CODES, 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED'] })
     : undefined;
   const tracing = createTracing(config);
   return {
@@ -35,9 +37,3 @@ export function createTelemetry(config: { metricsEnabled: boolean; otlpEndpoint:
   };
 }
 
-// Anonymous operations with one root field are labelled by it, so these labels always pass.
-function rootFieldNames(): string[] {
-  return [schema.getQueryType(), schema.getMutationType()].flatMap((type) =>
-    type && isObjectType(type) ? Object.keys(type.getFields()) : [],
-  );
-}

@@ -1,4 +1,4 @@
-import { badUserInput } from '../errors.js';
+import { badUserInput } from '../domain-errors.js';
 
 /*
  * A typed filter over documents' `metadata` (jsonb), validated here and compiled to parameterized

@@ -1,5 +1,5 @@
 import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
-import { badUserInput } from '../errors.js';
+import { badUserInput } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { type SearchArgs, type SearchHit, search } from './search.service.js';

@@ -4,7 +4,7 @@ import type { Document, DocumentId } from '../documents/document.js';
 import { toDocument } from '../documents/document.service.js';
 import { validateMetadata, validateVector } from '../documents/document-input.js';
 import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
-import { badUserInput, checkIntegerRange } from '../errors.js';
+import { badUserInput, checkIntegerRange } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { HNSW_LIMITS, type Tenant } from '../tenants/tenant.js';
 import { withTenantScope } from '../tenants/tenant-scope.js';

@@ -1,12 +1,15 @@
-import { AppError } from '../errors.js';
-import type { ServiceDeps } from '../service-deps.js';
+import type { Db } from '../db/database.js';
+import type { VectorLayout } from '../db/vector-storage.js';
+import { AppError } from '../domain-errors.js';
 import * as maintenance from './maintenance.repository.js';
 import * as partitions from './partition.repository.js';
 import { updateTenant } from './tenant.repository.js';
 import { toTenant, withTenantExclusive } from './tenant-scope.js';
 import { type HnswSettings, type Tenant, hnswIndexName, partitionName } from './tenant.js';
 
-type Deps = Pick<ServiceDeps, 'db' | 'vectors' | 'citus'>;
+// Spelled out rather than picked from ServiceDeps: placement.service (which the background
+// maintenance in ServiceDeps uses) calls into this file, and a Pick would close a type circle.
+type Deps = { db: Db; vectors: VectorLayout; citus: boolean };
 
 export type IndexBuildProgress = {
   phase: string;

@@ -2,7 +2,7 @@ import { isolateTenantToOwnShard } from '../db/citus.js';
 import { type CitusWorker, findTenantPlacement, listWorkers, moveShard } from '../db/citus-placement.js';
 import type { Db } from '../db/database.js';
 import type { VectorLayout } from '../db/vector-storage.js';
-import { AppError, badUserInput } from '../errors.js';
+import { AppError, badUserInput } from '../domain-errors.js';
 import { prewarmIndex } from './maintenance.service.js';
 import * as partitions from './partition.repository.js';
 import { updateTenant } from './tenant.repository.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 
 export type RateLimitOptions = {
   /** Tokens added per second: the sustained request rate. 0 turns limiting off. */

@@ -2,7 +2,7 @@ import type { Compilable } from 'kysely';
 import { useSequentialShardAccess } from '../db/citus.js';
 import { type Db, canPipeline, executePipelined, isCitusCoordinator, withTransaction } from '../db/database.js';
 import { requestStatementTimeoutSetting } from '../db/statement-timeout.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 import { findTenantById, lockTenant, openTenantScope, openTenantScopeStatement, type TenantRow } from './tenant.repository.js';
 import { type Placement, type Tenant, type TenantId, type TenantShard, type TenantState, shardOf } from './tenant.js';
 

@@ -1,6 +1,6 @@
 import { withTransaction } from '../db/database.js';
 import { isUniqueViolation } from '../db/postgres-errors.js';
-import { AppError, badUserInput, checkIntegerRange } from '../errors.js';
+import { AppError, badUserInput, checkIntegerRange } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as partitions from './partition.repository.js';
 import { isolateOnCitus } from './placement.service.js';

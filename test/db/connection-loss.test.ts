@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { type Db, createDatabase } from '../../src/db/database.js';
-import { externalEngine, startEmbeddedEngine } from '../../src/db/engine.js';
+import { startEmbeddedEngine } from '../../src/db/embedded/embedded-engine.js';
+import { externalEngine } from '../../src/db/engine.js';
 import { isDatabaseUnavailable } from '../../src/db/postgres-errors.js';
 
 async function freePort(): Promise<number> {

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataDirLockedError, lockDataDir } from '../../src/db/data-dir-lock.js';
+import { DataDirLockedError, lockDataDir } from '../../src/db/embedded/data-dir-lock.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 let dir: string;
@@ -19,7 +19,7 @@ afterAll(async () => {
 /** Another process taking the lock, as `npm run ingest` or a second server would. */
 function lockFromAnotherProcess(pgdata: string, hold = false) {
   const script = `
-    import { lockDataDir } from './src/db/data-dir-lock.ts';
+    import { lockDataDir } from './src/db/embedded/data-dir-lock.ts';
     try {
       lockDataDir(${JSON.stringify(pgdata)}, 'second');
       console.log('locked');

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DURABLE_SETTINGS, durableOptions } from '../../src/db/durable-filesystem.mjs';
-import { startEmbeddedEngine } from '../../src/db/engine.js';
+import { DURABLE_SETTINGS, durableOptions } from '../../src/db/embedded/durable-filesystem.mjs';
+import { startEmbeddedEngine } from '../../src/db/embedded/embedded-engine.js';
 
 // PGlite ran with fsync off (its -F start parameter), and its file system had no fsync to call:
 // a commit reached the page cache, not the disk. The embedded engine is durable by default now.

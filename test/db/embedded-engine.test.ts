@@ -3,7 +3,8 @@ import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, createDatabase, executePipelined } from '../../src/db/database.js';
-import { type Engine, startEmbeddedEngine } from '../../src/db/engine.js';
+import { startEmbeddedEngine } from '../../src/db/embedded/embedded-engine.js';
+import type { Engine } from '../../src/db/engine.js';
 import { runPipelined } from '../../src/db/pipeline.js';
 import { READY_FOR_QUERY_IDLE, openRawConnection } from '../helpers/raw-postgres-connection.js';
 

@@ -1,7 +1,8 @@
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, createDatabase, executePipelined } from '../../src/db/database.js';
-import { type Engine, startEmbeddedEngine } from '../../src/db/engine.js';
+import { startEmbeddedEngine } from '../../src/db/embedded/embedded-engine.js';
+import type { Engine } from '../../src/db/engine.js';
 import { isDatabaseUnavailable } from '../../src/db/postgres-errors.js';
 import { type PsqlSession, openPsql } from '../helpers/psql-session.js';
 import { startTestApp } from '../helpers/test-app.js';

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { EngineChannel } from '../../src/db/engine-channel.js';
+import { EngineChannel } from '../../src/db/embedded/engine-channel.js';
 import { isDatabaseUnavailable } from '../../src/db/postgres-errors.js';
 
 describe('the channel to the embedded engine', () => {

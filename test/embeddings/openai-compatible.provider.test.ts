@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmbeddingProvider } from '../../src/embeddings/embedding-provider.js';
 import type { OpenAiCompatibleProviderOptions } from '../../src/embeddings/openai-compatible.options.js';
 import { createOpenAiCompatibleProvider } from '../../src/embeddings/openai-compatible.provider.js';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/domain-errors.js';
 import {
   embeddingFor,
   startOpenAiEmbeddingsServer,

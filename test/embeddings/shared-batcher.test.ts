@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { EmbeddingProvider } from '../../src/embeddings/embedding-provider.js';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/domain-errors.js';
 import { withSharedBatching, type SharedBatch } from '../../src/embeddings/shared-batcher.js';
 
 /** A fake embedder that records every call: a text becomes [its length, 1 for a query / 0 for a document]. */

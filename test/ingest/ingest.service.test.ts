@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDocuments } from '../../src/documents/document.service.js';
 import type { EmbeddingProvider } from '../../src/embeddings/embedding-provider.js';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/domain-errors.js';
 import { openDocumentSource } from '../../src/ingest/document-source.js';
 import { type IngestOptions, ingestDocuments } from '../../src/ingest/ingest.service.js';
 import { openRejectsFile } from '../../src/ingest/rejects-file.js';

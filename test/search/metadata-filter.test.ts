@@ -4,7 +4,7 @@ import { MetadataFilterInput } from '../../src/graphql/types/metadata-filter.js'
 import { isInputObjectType, parseValue, valueFromAST } from 'graphql';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/domain-errors.js';
 import { schema } from '../../src/graphql/schema.js';
 import {
   METADATA_FILTER_LIMITS,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/domain-errors.js';
 import { createRateLimiter } from '../../src/tenants/rate-limiter.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
 

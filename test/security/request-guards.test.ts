@@ -2,7 +2,8 @@ import { connect } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toClientError } from '../../src/graphql/errors.js';
+import { domainErrorFromDatabase } from '../../src/db/postgres-errors.js';
+import { toClientError } from '../../src/graphql/client-errors.js';
 import { withTenantScope } from '../../src/tenants/tenant-scope.js';
 import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
 import { serveOnLoopback } from '../helpers/http-server.js';
@@ -128,7 +129,7 @@ describe('with the default limits', () => {
 
   it('reports a statement the database cancelled (SQLSTATE 57014) as TIMEOUT, not as an internal error', () => {
     const cancelled = Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
-    const error = toClientError(new GraphQLError(cancelled.message, { originalError: cancelled, path: ['search'] })) as GraphQLError;
+    const error = toClientError(new GraphQLError(cancelled.message, { originalError: cancelled, path: ['search'] }), domainErrorFromDatabase) as GraphQLError;
     expect(error.extensions.code).toBe('TIMEOUT');
     expect(error.message).toMatch(/ran longer than the statement timeout/);
     expect(error.path).toEqual(['search']);
@@ -140,7 +141,7 @@ describe('with the default limits', () => {
     ['a connection lost mid-query', new Error('Connection terminated unexpectedly')],
     ['a pool that cannot connect in time', new Error('timeout exceeded when trying to connect')],
   ])('reports %s as DATABASE_UNAVAILABLE with HTTP 503, not as an internal error', (_name, cause) => {
-    const error = toClientError(new GraphQLError(cause.message, { originalError: cause, path: ['search'] })) as GraphQLError;
+    const error = toClientError(new GraphQLError(cause.message, { originalError: cause, path: ['search'] }), domainErrorFromDatabase) as GraphQLError;
     expect(error.extensions.code).toBe('DATABASE_UNAVAILABLE');
     expect(error.extensions.http).toMatchObject({ status: 503 });
     expect(error.message).not.toContain('127.0.0.1');

@@ -1,7 +1,7 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import type { Document } from '../../documents/document.js';
 import { deleteDocuments, listDocuments, upsertDocuments } from '../../documents/document.service.js';
-import { checkIntegerRange } from '../../errors.js';
+import { checkIntegerRange } from '../../domain-errors.js';
 import { CONNECTION_PAGE, builder } from '../builder.js';
 
 export const DocumentRef = builder.objectRef<Document>('Document');

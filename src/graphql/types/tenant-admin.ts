@@ -1,4 +1,3 @@
-import type { Context } from '../../context.js';
 import { type ReembedProgress, reembedTenant } from '../../documents/reembed.service.js';
 import { prewarmIndex, rebuildIndex, vacuumAnalyze } from '../../tenants/maintenance.service.js';
 import type { Tenant } from '../../tenants/tenant.js';
@@ -11,8 +10,10 @@ import {
   promoteTenantById,
 } from '../../tenants/placement.service.js';
 import { listTenants, requireTenantBySlug, validateHnswSettings } from '../../tenants/tenant.service.js';
-import { builder } from '../builder.js';
+import { type NarwhalSchemaTypes, builder } from '../builder.js';
 import { HnswSettingsInput, TenantRef, TenantStateEnum } from './tenant.js';
+
+type Context = NarwhalSchemaTypes['Context'];
 
 // Admin operations on any tenant, named by slug: placement moves, lifecycle and maintenance.
 

@@ -4,7 +4,7 @@ import { documentsByModel } from '../../documents/reembed.service.js';
 import { countDocuments, createTenant, deleteTenant, requireTenantById } from '../../tenants/tenant.service.js';
 import { builder } from '../builder.js';
 
-export const PlacementEnum = builder.enumType('TenantPlacement', {
+const PlacementEnum = builder.enumType('TenantPlacement', {
   description: 'Where a tenant\'s documents live.',
   values: {
     SHARED: { description: 'In the pooled shard with other small tenants; searched exactly (100% recall).' },

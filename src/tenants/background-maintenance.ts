@@ -1,35 +1,36 @@
-import { createBackgroundQueue } from '../background-queue.js';
 import type { Db } from '../db/database.js';
 import { isUndefinedTable } from '../db/postgres-errors.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain-errors.js';
 import type { VectorLayout } from '../db/vector-storage.js';
+import { createBackgroundQueue } from './background-queue.js';
 import { analyzeTenantPartition, countTenantDocuments } from './partition.repository.js';
 import { promoteTenantById } from './placement.service.js';
 import { type Placement, SHARED_SHARD, type TenantId } from './tenant.js';
 
 export type WriteEvent = { tenantId: TenantId; placement: Placement; rows: number };
 
-export type TenantUpkeep = {
-  /** Called after each committed write; schedules whatever upkeep it makes due. */
+export type BackgroundMaintenance = {
+  /** Called after each committed write; schedules whatever maintenance it makes due. */
   afterWrite(event: WriteEvent): void;
   idle(): Promise<void>;
 };
 
 /**
- * Upkeep that follows writes, in the background:
+ * Maintenance that follows writes, in the background (maintenance.service.ts holds what an
+ * operator runs by hand: VACUUM, index rebuilds, prewarming):
  * - a DEDICATED partition is re-analyzed on autovacuum's own threshold (50 rows + 10%). The
  *   embedded engine runs no autovacuum, and without statistics the planner estimates a freshly
  *   loaded partition at a handful of rows and never uses its HNSW index;
  * - a SHARED tenant that passes the promotion threshold is moved to a dedicated partition.
  */
-export function createTenantUpkeep(options: {
+export function createBackgroundMaintenance(options: {
   db: Db;
   vectors: VectorLayout;
   citus: boolean;
   /** Documents at which a shared tenant is promoted; 0 turns automatic promotion off. */
   promotionThreshold: number;
   onError: (error: unknown) => void;
-}): TenantUpkeep {
+}): BackgroundMaintenance {
   const { db, vectors, citus, promotionThreshold, onError } = options;
   const writtenSinceAnalyze = new Map<TenantId, number>();
   const rowsAtAnalyze = new Map<TenantId, number>();

@@ -1,17 +1,17 @@
 import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
-import { isDatabaseUnavailable, isStatementCanceled } from '../db/postgres-errors.js';
-import { AppError, type ErrorCode, type ErrorDetails } from '../errors.js';
+import { AppError, type ErrorCode, type ErrorDetails } from '../domain-errors.js';
 
 /**
  * Turns a resolver's failure into what the client sees: AppErrors keep their code and message,
  * argument validation becomes BAD_USER_INPUT, and anything else is masked so database messages
- * never reach clients.
+ * never reach clients. domainErrorOf names the AppError a lower layer's failure means (the server
+ * passes db/'s SQLSTATE mapping), so this layer translates domain errors and knows no SQLSTATE.
  */
-export function toClientError(error: unknown): Error {
+export function toClientError(error: unknown, domainErrorOf: (cause: unknown) => AppError | undefined = () => undefined): Error {
   if (!(error instanceof GraphQLError)) return masked(error);
   if (error.extensions?.originalError !== undefined) return withoutEcho(error);
-  const original = error.originalError;
+  const original = error.originalError instanceof AppError ? error.originalError : (domainErrorOf(error.originalError) ?? error.originalError);
   const location = { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path };
   if (original instanceof AppError) {
     return new GraphQLError(original.message, {
@@ -22,18 +22,6 @@ export function toClientError(error: unknown): Error {
         ...original.details,
         ...httpExtension(original),
       },
-    });
-  }
-  if (isStatementCanceled(original)) {
-    return new GraphQLError('The database cancelled this request: it ran longer than the statement timeout. Ask for less (fewer hits, a narrower filter) or retry.', {
-      ...location,
-      extensions: { code: 'TIMEOUT' },
-    });
-  }
-  if (isDatabaseUnavailable(original)) {
-    return new GraphQLError('The database is unavailable right now; retry shortly.', {
-      ...location,
-      extensions: { code: 'DATABASE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': '1' } } },
     });
   }
   if (original instanceof PothosValidationError || error instanceof PothosValidationError) {
@@ -70,7 +58,9 @@ export function rejectedRequest(code: ErrorCode, message: string, details: Error
 
 // Yoga reads extensions.http for the response status and headers, and strips it from the body.
 // A rate-limited client gets 429 and Retry-After whatever it accepts: backing off is the point.
+// So does a client whose database is away (503): a retry after it is back may succeed.
 function httpExtension(error: AppError) {
+  if (error.code === 'DATABASE_UNAVAILABLE') return { http: { status: 503, headers: { 'retry-after': '1' } } };
   if (error.code !== 'RATE_LIMITED') return {};
   const retryAfter = error.details?.retryAfterSeconds;
   const headers: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config } from './config.js';
+import type { Config } from '../config.js';
 
 export type AdminToken = { token: string; source: 'environment' | 'generated' | 'data directory' };
 

@@ -1,6 +1,6 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
-// Installed with @escape.tech/graphql-armor (its own dependency, same release): the rule alone is
-// needed here, to run it at execution time with the variables' values.
+// Declared at the version @escape.tech/graphql-armor itself pins (its public entry exports only
+// the armor): the rule alone is needed here, to run it at execution time with the variables' values.
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import {
   type DocumentNode,
@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestLimits } from '../config.js';
-import { rejectedRequest } from './errors.js';
+import { rejectedRequest } from './client-errors.js';
 
 type Limit = 'tokens' | 'depth' | 'aliases' | 'directives' | 'cost';
 

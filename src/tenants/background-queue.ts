@@ -1,6 +1,6 @@
 /**
  * Runs background jobs one at a time, off the request path, each key at most once in the queue
- * (a key queued twice before it runs runs once). For upkeep the database would otherwise need
+ * (a key queued twice before it runs runs once). For maintenance the database would otherwise need
  * a scheduler for: refreshing statistics, promoting tenants that outgrew the shared pool.
  */
 export type BackgroundQueue<K> = {
