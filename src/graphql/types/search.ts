@@ -150,7 +150,7 @@ function searchArgs(t: QueryFieldBuilder) {
     autocut: t.arg.int({ required: false, description: 'Cut the hits after this many sharp drops in score (1-100).' }),
     efSearch: t.arg.int({
       required: false,
-      description: "HNSW candidate list size, 1-1000 (default: the tenant's; never below `first`, nor, above 4,000 dimensions, below the 10 x first candidates (at least 100) the binary index re-ranks).",
+      description: "HNSW candidate list size, 1-1000 (default: the tenant's; never below `first`, nor, above 4,000 dimensions, below the 20 x first candidates (at least 200) the binary index re-ranks).",
     }),
   };
 }
