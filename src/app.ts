@@ -10,7 +10,7 @@ import { migrateToLatest } from './db/migrator.js';
 import { seedDemoTenant } from './demo/seed-demo.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import { serveEmbedder, startEmbedder } from './embeddings/start-embedder.js';
-import { defaultVectorTrust } from './search/vector-trust.js';
+import { defaultVectorTrust } from './search/fusion.js';
 import { type Logger, createLogger } from './logging/logger.js';
 import { type Readiness, createReadiness } from './observability/readiness.js';
 import { createTelemetry } from './observability/telemetry.js';

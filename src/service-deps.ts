@@ -1,6 +1,6 @@
 import type { Db } from './db/database.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
-import type { DistanceMetric } from './search/distance.js';
+import type { DistanceMetric } from './db/vector.js';
 import type { TenantCache } from './tenants/tenant-cache.js';
 import type { TenantUpkeep } from './tenants/tenant-upkeep.js';
 
@@ -15,7 +15,7 @@ export type ServiceDeps = {
   maxDocumentsPerTenant?: number;
   /** Text search configuration of the content_tsv column (keyword search must use the same). */
   textSearchConfig: string;
-  /** HYBRID's default weight of the embedder's evidence against keyword ranking (search/vector-trust.ts). */
+  /** HYBRID's default weight of the embedder's evidence against keyword ranking (search/fusion.ts). */
   hybridVectorTrust: number;
   /** Recently resolved tenants by slug (tenants/tenant-cache.ts); absent: every request reads its tenant. */
   tenantCache?: TenantCache;

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { VectorParameter } from './vector.js';
 
 /** Row types of the tables the application reads and writes; migrations/ is the source of truth. */
@@ -44,6 +44,20 @@ export type DocumentsTable = {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 };
+
+/** The columns a document is read with (never its embedding): documents and search select the same. */
+export const DOCUMENT_COLUMNS = [
+  'id',
+  'tenant_id',
+  'external_id',
+  'content',
+  'metadata',
+  'embedding_model',
+  'created_at',
+  'updated_at',
+] as const;
+
+export type DocumentRow = Pick<Selectable<DocumentsTable>, (typeof DOCUMENT_COLUMNS)[number]>;
 
 export type ApiKeysTable = {
   /** Public, random: embedded in the key, finds its hash. */

@@ -1,22 +1,9 @@
-import { type Selectable, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { VectorParameter } from '../db/vector.js';
-import type { DocumentsTable } from '../db/schema.js';
+import { DOCUMENT_COLUMNS, type DocumentRow } from '../db/schema.js';
 import type { TenantShard } from '../tenants/tenant.js';
 import type { DocumentId } from './document.js';
-
-export const DOCUMENT_COLUMNS = [
-  'id',
-  'tenant_id',
-  'external_id',
-  'content',
-  'metadata',
-  'embedding_model',
-  'created_at',
-  'updated_at',
-] as const;
-
-export type DocumentRow = Pick<Selectable<DocumentsTable>, (typeof DOCUMENT_COLUMNS)[number]>;
 
 export type NewDocumentRow = {
   external_id: string;

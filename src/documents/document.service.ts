@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isUnstorableText } from '../db/postgres-errors.js';
+import type { DocumentRow } from '../db/schema.js';
 import { toVectorParameter } from '../db/vector.js';
 import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
 import { badUserInput } from '../errors.js';
@@ -143,7 +144,7 @@ async function loadAll(loader: EmbeddingLoaders['documents'], texts: string[]): 
   return results as number[][];
 }
 
-export function toDocument(row: documents.DocumentRow): Document {
+export function toDocument(row: DocumentRow): Document {
   return {
     id: row.id as DocumentId,
     tenantId: row.tenant_id as Tenant['id'],

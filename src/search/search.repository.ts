@@ -2,10 +2,10 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { transactionLocalSettingStatements } from '../db/citus.js';
 import type { VectorParameter } from '../db/vector.js';
-import { DOCUMENT_COLUMNS, type DocumentRow } from '../documents/document.repository.js';
+import { DOCUMENT_COLUMNS, type DocumentRow } from '../db/schema.js';
 import type { DocumentId } from '../documents/document.js';
 import type { TenantShard } from '../tenants/tenant.js';
-import type { DistanceMetric } from './distance.js';
+import type { DistanceMetric } from '../db/vector.js';
 import type { MetadataFilter } from './metadata-filter.js';
 import { compileMetadataFilter } from './metadata-filter-sql.js';
 

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import { HNSW_OPERATOR_CLASS } from '../search/distance.js';
+import { HNSW_OPERATOR_CLASS } from '../db/vector.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as maintenance from './maintenance.repository.js';
 import * as partitions from './partition.repository.js';

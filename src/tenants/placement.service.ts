@@ -2,7 +2,7 @@ import { isolateTenantToOwnShard } from '../db/citus.js';
 import { type CitusWorker, findTenantPlacement, listWorkers, moveShard } from '../db/citus-placement.js';
 import type { Db } from '../db/database.js';
 import { AppError, badUserInput } from '../errors.js';
-import { HNSW_OPERATOR_CLASS, type DistanceMetric } from '../search/distance.js';
+import { HNSW_OPERATOR_CLASS, type DistanceMetric } from '../db/vector.js';
 import { prewarmIndex } from './maintenance.service.js';
 import * as partitions from './partition.repository.js';
 import { updateTenant } from './tenant.repository.js';

@@ -2,7 +2,7 @@ import { createBackgroundQueue } from '../background-queue.js';
 import type { Db } from '../db/database.js';
 import { isUndefinedTable } from '../db/postgres-errors.js';
 import { AppError } from '../errors.js';
-import type { DistanceMetric } from '../search/distance.js';
+import type { DistanceMetric } from '../db/vector.js';
 import { analyzeTenantPartition, countTenantDocuments } from './partition.repository.js';
 import { promoteTenantById } from './placement.service.js';
 import { type Placement, SHARED_SHARD, type TenantId } from './tenant.js';

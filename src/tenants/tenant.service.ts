@@ -1,7 +1,7 @@
 import { withTransaction } from '../db/database.js';
 import { isUniqueViolation } from '../db/postgres-errors.js';
 import { AppError, badUserInput, checkIntegerRange } from '../errors.js';
-import { HNSW_OPERATOR_CLASS } from '../search/distance.js';
+import { HNSW_OPERATOR_CLASS } from '../db/vector.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as partitions from './partition.repository.js';
 import { isolateOnCitus } from './placement.service.js';
