@@ -1,4 +1,4 @@
-import type { Db } from './db/database.js';
+import type { Database } from './db/database.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import type { DistanceMetric } from './db/vector.js';
 import type { TenantCache } from './tenants/tenant-cache.js';
@@ -6,7 +6,8 @@ import type { TenantUpkeep } from './tenants/tenant-upkeep.js';
 
 /** What the services need, wired once in main.ts (or a test) and passed down explicitly. */
 export type ServiceDeps = {
-  db: Db;
+  /** The database and its engine's ways; repositories take its db (or a transaction's). */
+  database: Database;
   embedder: EmbeddingProvider;
   metric: DistanceMetric;
   /** The most documents one upsert may carry. */
@@ -19,8 +20,6 @@ export type ServiceDeps = {
   hybridVectorTrust: number;
   /** Recently resolved tenants by slug (tenants/tenant-cache.ts); absent: every request reads its tenant. */
   tenantCache?: TenantCache;
-  /** Whether the database is a Citus coordinator (per-query settings must then reach workers). */
-  citus: boolean;
   /** Background work that follows writes: statistics, automatic promotion. */
   upkeep: TenantUpkeep;
   /** Told how each search was answered (metrics); must not throw. */

@@ -2,7 +2,7 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { VectorParameter } from './vector.js';
 
 /** Row types of the tables the application reads and writes; migrations/ is the source of truth. */
-export type Database = {
+export type Tables = {
   deployment_settings: DeploymentSettingsTable;
   tenants: TenantsTable;
   documents: DocumentsTable;

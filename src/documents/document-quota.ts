@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { countTenantDocuments } from '../tenants/partition.repository.js';
 import { type Tenant, type TenantShard } from '../tenants/tenant.js';
-import { withTenantScope } from '../tenants/tenant-scope.js';
+import { inTenantSession } from '../tenants/tenant-session.js';
 import { lockDocumentQuota } from './document-quota.repository.js';
 import { findStoredContent } from './document.repository.js';
 
@@ -14,7 +14,7 @@ import { findStoredContent } from './document.repository.js';
 export async function checkDocumentQuota(deps: ServiceDeps, tenant: Tenant, externalIds: readonly string[]): Promise<void> {
   const limit = deps.maxDocumentsPerTenant ?? 0;
   if (limit <= 0) return;
-  await withTenantScope(deps.db, tenant.id, (trx, scope) => assertRoom(trx, scope, externalIds, limit));
+  await inTenantSession(deps.database, tenant, { run: ({ db, shard }) => assertRoom(db, shard, externalIds, limit) });
 }
 
 /**

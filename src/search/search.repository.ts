@@ -1,6 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import { transactionLocalSettingStatements } from '../db/citus.js';
 import type { VectorParameter } from '../db/vector.js';
 import { DOCUMENT_COLUMNS, type DocumentRow } from '../db/schema.js';
 import type { DocumentId } from '../documents/document.js';
@@ -137,27 +136,12 @@ export async function explainSearch(db: Db, scope: TenantShard, params: SearchPa
   return row?.['QUERY PLAN'];
 }
 
-/** Transaction-local HNSW settings: a pooled or multiplexed session must not carry them over. */
-/** The transaction-local settings of an HNSW search, by name. */
+/**
+ * The settings of an HNSW search, by name: set transaction-locally (the tenant session does),
+ * so a pooled or multiplexed connection does not carry them over.
+ */
 export function vectorSearchSettings(efSearch: number, iterativeScan: boolean): Record<string, string> {
   return { 'hnsw.ef_search': String(efSearch), 'hnsw.iterative_scan': iterativeScan ? 'strict_order' : 'off' };
-}
-
-export async function setSearchSettings(
-  db: Db,
-  settings: { efSearch: number; iterativeScan: boolean },
-  options: { citus: boolean },
-): Promise<void> {
-  const values = vectorSearchSettings(settings.efSearch, settings.iterativeScan);
-  if (options.citus) {
-    // The query runs on a worker, and Citus forwards only SET LOCAL statements, not set_config().
-    const statements = transactionLocalSettingStatements({ ...values, 'hnsw.ef_search': settings.efSearch });
-    for (const statement of statements) await statement.execute(db);
-    return;
-  }
-  // One round trip for both settings.
-  await sql`select set_config('hnsw.ef_search', ${values['hnsw.ef_search']}, true),
-    set_config('hnsw.iterative_scan', ${values['hnsw.iterative_scan']}, true)`.execute(db);
 }
 
 /** A document's stored embedding in pgvector's text form, to search with as it is. */
