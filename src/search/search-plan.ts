@@ -83,7 +83,7 @@ export function planSearch(tenant: Pick<Tenant, 'efSearch'>, args: PlanArguments
 
 /** The plan of a search for a document's neighbours: one more candidate than asked for, since the document itself is left out. */
 export function planSimilarSearch(tenant: Pick<Tenant, 'efSearch'>, first: number): VectorPlan {
-  return { efSearch: Math.max(tenant.efSearch, first + 1), iterativeScan: false, preset: false };
+  return { efSearch: efSearchFor(tenant.efSearch, first + 1), iterativeScan: false, preset: false };
 }
 
 /** The plan of explain (the graph walk a DEDICATED tenant's search runs), settings set in the session. */
