@@ -22,18 +22,18 @@ export async function checkDocumentQuota(deps: ServiceDeps, tenant: Tenant, exte
  * tenant has room for the batch's new external ids (replacing a document takes no room). Holds
  * the tenant's quota lock until the transaction ends, so concurrent batches count one by one.
  */
-export async function enforceDocumentQuota(trx: Db, scope: TenantShard, externalIds: readonly string[], limit = 0): Promise<void> {
+export async function enforceDocumentQuota(trx: Db, shard: TenantShard, externalIds: readonly string[], limit = 0): Promise<void> {
   if (limit <= 0) return;
-  await lockDocumentQuota(trx, scope.tenantId);
-  await assertRoom(trx, scope, externalIds, limit);
+  await lockDocumentQuota(trx, shard.tenantId);
+  await assertRoom(trx, shard, externalIds, limit);
 }
 
-async function assertRoom(trx: Db, scope: TenantShard, externalIds: readonly string[], limit: number): Promise<void> {
-  const existing = await findStoredContent(trx, scope, externalIds);
+async function assertRoom(trx: Db, shard: TenantShard, externalIds: readonly string[], limit: number): Promise<void> {
+  const existing = await findStoredContent(trx, shard, externalIds);
   const adding = externalIds.length - existing.length;
   if (adding === 0) return;
   // A count of the tenant's rows: an index-only scan, paid only while a quota is set.
-  const current = await countTenantDocuments(trx, scope);
+  const current = await countTenantDocuments(trx, shard);
   if (current + adding <= limit) return;
   throw new AppError(
     'QUOTA_EXCEEDED',

@@ -22,7 +22,7 @@ export type PrewarmResult = { available: boolean; blocksLoaded: number | null; m
 
 /** VACUUM ANALYZE of the tenant's table (or of every document table); returns what was vacuumed. */
 export async function vacuumAnalyze(deps: Deps, tenant?: Tenant): Promise<string> {
-  // VACUUM refuses to run in a transaction: this goes straight to the pool, never through a scope.
+  // VACUUM refuses to run in a transaction: this goes straight to the pool, never through a tenant session.
   const target = !tenant ? 'documents' : tenant.placement === 'SHARED' && tenant.state === 'ACTIVE' ? 'documents_shared' : partitionName(tenant.id);
   await partitions.vacuumAnalyze(deps.database.db, target);
   return target;
