@@ -1,5 +1,18 @@
 import pgvector from 'pgvector';
 
+/**
+ * Distance metrics a deployment can choose. Each maps to one pgvector operator and the HNSW
+ * operator class that serves it: a search is only index-assisted when the two agree.
+ */
+export const DISTANCE_METRICS = ['cosine', 'l2', 'inner_product'] as const;
+export type DistanceMetric = (typeof DISTANCE_METRICS)[number];
+
+export const HNSW_OPERATOR_CLASS: Record<DistanceMetric, string> = {
+  cosine: 'vector_cosine_ops',
+  l2: 'vector_l2_ops',
+  inner_product: 'vector_ip_ops',
+};
+
 /** A vector as a query parameter: pgvector's binary form (a Buffer) or its text form. */
 export type VectorParameter = Buffer | string;
 
