@@ -11,7 +11,8 @@
 
 // The engine's npm packages: SQL and its values live in repositories and src/db/ only.
 const DATABASE_PACKAGES = '^(node_modules/)?(kysely|pg|pg-[a-z-]+|pgvector)(/|$)';
-const REPOSITORY_OR_DB = ['\\.repository\\.ts$', '^src/db/'];
+// A .sql.ts file holds SQL fragments that repositories compose (a metadata filter's predicate).
+const REPOSITORY_OR_DB = ['\\.repository\\.ts$', '\\.sql\\.ts$', '^src/db/'];
 const FEATURES = '^src/(auth|demo|documents|embeddings|ingest|search|tenants)/';
 
 module.exports = {
@@ -54,13 +55,7 @@ module.exports = {
         'code passes Db (src/db/database.ts) and domain types, never Kysely builders.',
       from: {
         path: '^src/',
-        pathNot: [
-          ...REPOSITORY_OR_DB,
-          // TEMPORARY, delete when the search core lands (issue 18): its metadata filter
-          // compiles to Kysely SQL outside a repository, and the tenant scope runs Compilables.
-          '^src/search/metadata-filter-sql\\.ts$',
-          '^src/tenants/tenant-scope\\.ts$',
-        ],
+        pathNot: REPOSITORY_OR_DB,
       },
       to: { path: DATABASE_PACKAGES },
     },
@@ -77,12 +72,7 @@ module.exports = {
       name: 'no-private-package-paths',
       severity: 'error',
       comment: "pg's internals (pg/lib/*) are not its API: import what its entry point exports.",
-      from: {
-        path: '^src/',
-        // TEMPORARY, delete when the search core lands (issue 18): the pipeline still reads
-        // pg/lib/utils.js for prepareValue.
-        pathNot: ['^src/db/pipeline\\.ts$'],
-      },
+      from: { path: '^src/' },
       to: { path: '^(node_modules/)?pg/lib/' },
     },
     {

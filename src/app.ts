@@ -2,17 +2,17 @@ import { join } from 'node:path';
 import { resolveAdminToken } from './auth/admin-token.js';
 import { createTenantAuthenticator } from './auth/tenant-authenticator.js';
 import type { Config } from './config.js';
-import { distributeCitusTables, isCitus } from './db/citus.js';
-import { createDatabase, markCitusCoordinator, poolUsage } from './db/database.js';
+import { createDatabase } from './db/database.js';
 import { assertDeploymentMatches } from './db/deployment-settings.js';
 import { vectorLayout } from './db/vector-storage.js';
 import { startEmbeddedEngine } from './db/embedded/embedded-engine.js';
 import { type Engine, externalEngine } from './db/engine.js';
+import { adaptToEngine } from './db/engine-setup.js';
 import { migrateToLatest } from './db/migrator.js';
 import { seedDemoTenant } from './demo/seed-demo.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import { serveEmbedder, startEmbedder } from './embeddings/start-embedder.js';
-import { defaultVectorTrust } from './search/vector-trust.js';
+import { defaultVectorTrust } from './search/fusion.js';
 import { type Logger, createLogger } from './logging/logger.js';
 import { type Readiness, createReadiness } from './observability/readiness.js';
 import { createTelemetry } from './observability/telemetry.js';
@@ -22,7 +22,6 @@ import { createTenantCache } from './tenants/tenant-cache.js';
 import { createBackgroundMaintenance } from './tenants/background-maintenance.js';
 import { assertRowSecurityEnforced } from './tenants/row-security.service.js';
 import { createRateLimiter } from './tenants/rate-limiter.js';
-import { setRequestStatementTimeout } from './db/statement-timeout.js';
 import type { ServiceDeps } from './service-deps.js';
 
 export type App = {
@@ -68,18 +67,20 @@ export async function startApp(
       });
   const telemetry = createTelemetry({ ...config, knownOperations: rootFieldNames() });
   const embedder = serveEmbedder(options.embedder ?? (await startEmbedder(config.embedding)), config.embedding, telemetry.onBatch);
-  const db = createDatabase(engine, config.databasePoolSize, {
+  const database = createDatabase(engine, {
+    poolSize: config.databasePoolSize,
+    statementTimeoutMs: config.statementTimeoutMs,
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),
     onIdleError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on the next query'),
   });
-  setRequestStatementTimeout(db, config.statementTimeoutMs);
+  const { db } = database;
   let embedderOpen = true;
   let closing: Promise<void> | undefined;
   const readiness = createReadiness({ db, embedderLoaded: () => embedderOpen });
-  telemetry.metrics?.watch({ queryCache: () => embedder.stats(), pool: () => poolUsage(db) });
+  telemetry.metrics?.watch({ queryCache: () => embedder.stats(), pool: () => database.poolUsage() });
   const close = async () => {
     readiness.markStopping();
-    await db.destroy();
+    await database.destroy();
     await engine.close();
     embedderOpen = false;
     await embedder.close();
@@ -96,15 +97,11 @@ export async function startApp(
       VECTOR_STORAGE: config.vectorStorage,
     });
     if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`);
-    const citus = await isCitus(db);
-    if (citus) {
-      markCitusCoordinator(db);
-      await distributeCitusTables(db);
-      log('Citus: tenants and deployment_settings are reference tables, documents is distributed by tenant_id');
-    }
+    const adapted = await adaptToEngine(database);
+    if (adapted) log(adapted);
     // Tenant requests rely on row-level security as a second wall (migrations 0010, 0015):
-    // refuse to serve without it, on every Citus worker too.
-    await assertRowSecurityEnforced(db, { citus });
+    // refuse to serve without it, on every server holding rows too.
+    await assertRowSecurityEnforced(database);
     await assertDeploymentMatches(db, {
       embeddingDimensions: embedder.dimensions,
       distanceMetric: config.distanceMetric,
@@ -115,7 +112,7 @@ export async function startApp(
       options.logError ??
       ((error: unknown, requestId?: string) => logger.error({ err: error, requestId }, 'unexpected error'));
     const deps: ServiceDeps = {
-      db,
+      database,
       embedder,
       metric: config.distanceMetric,
       vectors,
@@ -124,12 +121,10 @@ export async function startApp(
       textSearchConfig: config.textSearchConfig,
       hybridVectorTrust: defaultVectorTrust(embedder.model, config.hybridVectorTrust),
       tenantCache: createTenantCache({ ttlMs: config.tenantCacheTtlMs }),
-      citus,
       onSearch: telemetry.onSearch,
-      upkeep: createBackgroundMaintenance({
-        db,
+      maintenance: createBackgroundMaintenance({
+        database,
         vectors,
-        citus,
         promotionThreshold: config.promotionThreshold,
         onError: logError,
       }),
@@ -160,7 +155,7 @@ export async function startApp(
       close: () =>
         (closing ??= (async () => {
           readiness.markStopping();
-          await deps.upkeep.idle();
+          await deps.maintenance.idle();
           await close();
         })()),
     };

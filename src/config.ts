@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { booleanFlag, integer } from './environment-values.js';
 import { type EmbeddingConfig, embeddingConfig, embeddingEnvironment, refineEmbedding } from './embeddings/embedding-config.js';
-import { DISTANCE_METRICS } from './search/distance.js';
+import { DISTANCE_METRICS } from './db/vector.js';
 import { VECTOR_STORAGES, type VectorStorage } from './db/vector-storage.js';
 import { AUTH_MODES, type AuthConfig } from './auth/auth-config.js';
 import { LOG_LEVELS, type LogLevel } from './logging/logger.js';

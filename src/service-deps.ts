@@ -1,13 +1,14 @@
-import type { Db } from './db/database.js';
+import type { Database } from './db/database.js';
 import type { VectorLayout } from './db/vector-storage.js';
 import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
-import type { DistanceMetric } from './search/distance.js';
+import type { DistanceMetric } from './db/vector.js';
 import type { TenantCache } from './tenants/tenant-cache.js';
 import type { BackgroundMaintenance } from './tenants/background-maintenance.js';
 
 /** What the services need, wired once in main.ts (or a test) and passed down explicitly. */
 export type ServiceDeps = {
-  db: Db;
+  /** The database and its engine's ways; repositories take its db (or a transaction's). */
+  database: Database;
   embedder: EmbeddingProvider;
   metric: DistanceMetric;
   /** How embeddings are indexed at this dimension and VECTOR_STORAGE (db/vector-storage.ts). */
@@ -18,14 +19,12 @@ export type ServiceDeps = {
   maxDocumentsPerTenant?: number;
   /** Text search configuration of the content_tsv column (keyword search must use the same). */
   textSearchConfig: string;
-  /** HYBRID's default weight of the embedder's evidence against keyword ranking (search/vector-trust.ts). */
+  /** HYBRID's default weight of the embedder's evidence against keyword ranking (search/fusion.ts). */
   hybridVectorTrust: number;
   /** Recently resolved tenants by slug (tenants/tenant-cache.ts); absent: every request reads its tenant. */
   tenantCache?: TenantCache;
-  /** Whether the database is a Citus coordinator (per-query settings must then reach workers). */
-  citus: boolean;
   /** Background work that follows writes: statistics, automatic promotion. */
-  upkeep: BackgroundMaintenance;
+  maintenance: BackgroundMaintenance;
   /** Told how each search was answered (metrics); must not throw. */
   onSearch?: (search: { strategy: string; mode: string }) => void;
 };

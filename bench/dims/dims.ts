@@ -16,8 +16,8 @@ import { sql } from 'kysely';
 import { startApp } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
 import { toVectorParameter } from '../../src/db/vector.js';
-import { type VectorStorage, candidateDepth } from '../../src/db/vector-storage.js';
-import { vectorSearchSettings } from '../../src/search/search.repository.js';
+import type { VectorStorage } from '../../src/db/vector-storage.js';
+import { type VectorPlan, planSearch } from '../../src/search/search-plan.js';
 import { runVectorSearchInOneRoundTrip } from '../../src/search/search-strategy.js';
 import { buildSearchIndex, createTenant, dropSearchIndex } from '../../src/tenants/tenant.service.js';
 import { hnswIndexName, partitionName } from '../../src/tenants/tenant.js';
@@ -75,12 +75,12 @@ async function runLayout(dimensions: number, storage: VectorStorage): Promise<Fi
     const built = performance.now();
     await buildSearchIndex(app.deps, tenant);
     const buildSeconds = (performance.now() - built) / 1000;
-    await sql`analyze ${sql.table(partitionName(tenant.id))}`.execute(app.deps.db);
-    const sizes = await relationSizes(app.deps.db, partitionName(tenant.id), hnswIndexName(tenant.id));
-    const efSearch = Math.max(tenant.efSearch, candidateDepth(app.deps.vectors, K));
-    const options = { efSearch, settings: vectorSearchSettings(efSearch, false, app.deps.vectors) };
+    await sql`analyze ${sql.table(partitionName(tenant.id))}`.execute(app.deps.database.db);
+    const sizes = await relationSizes(app.deps.database.db, partitionName(tenant.id), hnswIndexName(tenant.id));
+    // The plan a GraphQL vector search of K hits gets (a binary index's walk is wider: db/vector-storage.ts).
+    const plan = planSearch(tenant, { mode: 'VECTOR', first: K, filtered: false, grouped: false, efSearch: undefined, vectors: app.deps.vectors }).vector as VectorPlan;
     const params = (q: number[]) => ({ vector: toVectorParameter(q), limit: K, metric: app.deps.metric, vectors: app.deps.vectors });
-    const search = async (q: number[]) => (await runVectorSearchInOneRoundTrip(app.deps.db, tenant, params(q), options))?.rows ?? [];
+    const search = async (q: number[]) => (await runVectorSearchInOneRoundTrip(app.deps.database, tenant, params(q), plan))?.rows ?? [];
     await runConcurrentPass(queries.slice(0, 10), 1, search); // warm the index into memory
     const pass = await runConcurrentPass(queries, 1, search);
     const found = pass.results.map((result) => result.map((row) => row.external_id.slice(4)));
@@ -94,7 +94,7 @@ async function runLayout(dimensions: number, storage: VectorStorage): Promise<Fi
       build_s: round(buildSeconds, 1),
       table_mb: round(sizes.table / 2 ** 20, 1),
       index_mb: round(sizes.index / 2 ** 20, 1),
-      ef_search: efSearch,
+      ef_search: plan.efSearch,
       p50_ms: round(latency.p50, 2),
       p99_ms: round(latency.p99, 2),
       recall_at_10: round(recallAtK(found, truth.nearest().map((ids) => ids.map(String)), K), 4),

@@ -73,7 +73,7 @@ async function measure(fsync: boolean, singles: number, rows: number, parent: st
       await upsert(batch);
       seconds += (performance.now() - started) / 1000;
     }
-    await app.deps.upkeep.idle();
+    await app.deps.maintenance.idle();
     return { single_p50_ms: round(single.p50, 2), single_p99_ms: round(single.p99, 2), bulk_rows_per_s: round(rows / seconds, 0) };
   } finally {
     await app.close();

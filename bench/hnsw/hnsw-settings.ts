@@ -11,7 +11,6 @@
 import { performance } from 'node:perf_hooks';
 import { startApp } from '../../src/app.js';
 import { toVectorParameter } from '../../src/db/vector.js';
-import { vectorSearchSettings } from '../../src/search/search.repository.js';
 import { runVectorSearchInOneRoundTrip } from '../../src/search/search-strategy.js';
 import { HNSW_LIMITS } from '../../src/tenants/tenant.js';
 import { buildSearchIndex, createTenant, deleteTenant, dropSearchIndex } from '../../src/tenants/tenant.service.js';
@@ -53,8 +52,8 @@ try {
     const buildSeconds = (performance.now() - started) / 1000;
     for (const efSearch of efSearches) {
       const params = (q: number[]) => ({ vector: toVectorParameter(q), limit: K, metric: app.deps.metric });
-      const options = { efSearch, settings: vectorSearchSettings(efSearch, false) };
-      const pass = await runConcurrentPass(queries, 1, async (q) => (await runVectorSearchInOneRoundTrip(app.deps.db, tenant, params(q), options))?.rows ?? []);
+      const plan = { efSearch, iterativeScan: false, preset: true };
+      const pass = await runConcurrentPass(queries, 1, async (q) => (await runVectorSearchInOneRoundTrip(app.deps.database, tenant, params(q), plan))?.rows ?? []);
       const found = pass.results.map((result) => result.map((row) => row.external_id.slice(4)));
       const latency = summarizeLatencies(pass.latenciesMs);
       rows.push({

@@ -142,7 +142,7 @@ try {
   delay.disable();
   const rssAfterPipeline = rss.peakMb();
   if (result.loaded !== texts.length) throw new Error(`pipeline loaded ${result.loaded} documents, expected ${texts.length}`);
-  await app.deps.upkeep.idle();
+  await app.deps.maintenance.idle();
 
   // 3. Precomputed vectors: the database and the service without the model.
   const vectorTenant = await freshTenant('vectors');
@@ -160,7 +160,7 @@ try {
     vectorSeconds += (performance.now() - started) / 1000;
     log(`  ${start + count}/${vectorCount} rows, ${((start + count) / vectorSeconds).toFixed(0)} rows/s`);
   }
-  await app.deps.upkeep.idle();
+  await app.deps.maintenance.idle();
 
   const summary = {
     engine: app.engine.kind,

@@ -118,7 +118,7 @@ try {
   }
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   // Statistics are refreshed in the background after writes; measure the settled tenant.
-  await app.deps.upkeep.idle();
+  await app.deps.maintenance.idle();
 
   server = await listenOnLoopback(app.yoga, '/graphql');
   const client = createGraphqlClient(server.url);

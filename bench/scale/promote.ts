@@ -22,7 +22,7 @@ export async function promoteWithBuildTime(deps: ServiceDeps, tenant: Tenant): P
   let polling = true;
   const poll = (async () => {
     while (polling) {
-      if (await indexBuildRunning(deps.db)) {
+      if (await indexBuildRunning(deps.database.db)) {
         const now = performance.now();
         firstSeen ??= now;
         lastSeen = now;

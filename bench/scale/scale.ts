@@ -79,7 +79,7 @@ let server: LoopbackServer | undefined;
 const mb = () => `${Math.round(rss.sample())} MB RSS`;
 
 try {
-  log(`engine: ${app.engine.kind}${app.deps.citus ? ' (Citus coordinator)' : ''}; ${JSON.stringify(sizes)}`);
+  log(`engine: ${app.engine.kind}${app.deps.database.distributed ? ' (Citus coordinator)' : ''}; ${JSON.stringify(sizes)}`);
   server = await listenOnLoopback(app.yoga, '/graphql');
   const plan = planPopulation(sizes.vectors);
   for (const tier of TIERS) {
@@ -120,12 +120,12 @@ try {
     promotions.push(promotion);
     log(`promote: ${promotion.seconds.toFixed(1)} s, of which index build ${promotion.indexBuildSeconds?.toFixed(1) ?? 'unseen'} s (${mb()})`);
   }
-  await app.deps.upkeep.idle();
+  await app.deps.maintenance.idle();
   const populationSeconds = (performance.now() - benchStarted) / 1000;
 
   // 3. Storage, and on Citus where the rows went.
-  const storage = await documentsStorage(app.deps.db, app.deps.citus);
-  const workers = app.deps.citus ? await rowsPerWorker(app.deps.db) : undefined;
+  const storage = await documentsStorage(app.deps.database.db, app.deps.database.distributed);
+  const workers = app.deps.database.distributed ? await rowsPerWorker(app.deps.database.db) : undefined;
   log(`storage: ${JSON.stringify(storage)}${workers ? `; workers ${JSON.stringify(workers)}` : ''}`);
 
   // As an operator would after a restart or a promotion (the prewarmTenant mutation): a million
@@ -207,7 +207,7 @@ try {
   }
 
   const summary = {
-    engine: app.deps.citus ? 'citus' : app.engine.kind,
+    engine: app.deps.database.distributed ? 'citus' : app.engine.kind,
     dimensions: DIMENSIONS,
     k: K,
     metric: app.deps.metric,

@@ -1,7 +1,7 @@
 import { toVectorParameter } from '../../src/db/vector.js';
 import { searchDocumentsExactly } from '../../src/search/search.repository.js';
 import type { ServiceDeps } from '../../src/service-deps.js';
-import { withTenantScope } from '../../src/tenants/tenant-scope.js';
+import { inTenantSession } from '../../src/tenants/tenant-session.js';
 import { runConcurrentPass } from '../shared/concurrent-pass.js';
 import type { HttpLoadClient } from '../shared/http-load-client.js';
 import { queryVectors } from '../shared/tenant-corpus.js';
@@ -60,15 +60,15 @@ export function shortPages(queries: readonly ScaleQuery[], pass: TierPass, k: nu
  * Ground truth from the database: the application's exact statement (every row's distance, then
  * the k smallest; its MATERIALIZED CTE keeps the HNSW index out), in the tenant's scope, two at a
  * time. The same float32 values the index holds, so ties aside it is the answer an index must find.
- * In a transaction (withTenantScope), not queryInTenantScope's one pipelined round trip: on Citus
- * that one read no rows here (the scope's tenant setting did not reach the workers), which the
- * search service avoids by the same choice.
+ * In a transaction (a tenant session's run), not its one pipelined round trip: on Citus that one
+ * read no rows here (the session's tenant setting did not reach the workers), which the tenant
+ * session avoids by the same choice.
  */
 export async function exactResults(deps: ServiceDeps, queries: readonly ScaleQuery[], k: number): Promise<string[][]> {
   const pass = await runConcurrentPass(queries, 2, async ({ member, vector }) => {
-    const { rows } = await withTenantScope(deps.db, member.tenant.id, (trx, scope) =>
-      searchDocumentsExactly(trx, scope, { vector: toVectorParameter(vector), limit: k, metric: deps.metric }),
-    );
+    const { rows } = await inTenantSession(deps.database, member.tenant, {
+      run: ({ db, shard }) => searchDocumentsExactly(db, shard, { vector: toVectorParameter(vector), limit: k, metric: deps.metric }),
+    });
     return rows.map((row) => row.external_id);
   });
   return pass.results;

@@ -20,10 +20,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startApp } from '../../src/app.js';
 import { toVectorParameter, toVectorText } from '../../src/db/vector.js';
-import { type SearchRow, searchQuery, vectorSearchSettings } from '../../src/search/search.repository.js';
+import type { SearchRow } from '../../src/search/search.repository.js';
 import { runVectorSearchInOneRoundTrip } from '../../src/search/search-strategy.js';
 import { hnswIndexName, type Tenant } from '../../src/tenants/tenant.js';
-import { queryInTenantScope } from '../../src/tenants/tenant-scope.js';
 import { buildSearchIndex, createTenant, deleteTenant, dropSearchIndex } from '../../src/tenants/tenant.service.js';
 import { bareSearchHandler } from './bare-search-handler.js';
 import { requireProductionLibraries } from '../shared/production-libraries.js';
@@ -218,7 +217,7 @@ async function load(tenant: Tenant, corpus: number[][]) {
   const loadSeconds = (performance.now() - started) / 1000;
   const buildStarted = performance.now();
   await buildSearchIndex(app.deps, tenant);
-  await app.deps.upkeep.idle();
+  await app.deps.maintenance.idle();
   return { rows_per_s: round(corpus.length / loadSeconds, 0), build_s: round((performance.now() - buildStarted) / 1000, 1) };
 }
 
@@ -229,14 +228,10 @@ async function load(tenant: Tenant, corpus: number[][]) {
  */
 async function searchInOneRoundTrip(tenant: Tenant, vector: string | Buffer, options: { prepare: boolean }): Promise<SearchRow[]> {
   const params = { vector, limit: K, metric: app.deps.metric };
-  const settings = vectorSearchSettings(tenant.efSearch, false);
-  if (options.prepare) {
-    const found = await runVectorSearchInOneRoundTrip(app.deps.db, tenant, params, { efSearch: tenant.efSearch, settings });
-    if (!found) throw new Error('a search came back short');
-    return found.rows;
-  }
-  const { rows } = await queryInTenantScope(app.deps.db, tenant, (scope) => searchQuery(app.deps.db, scope, params), settings, { prepare: false });
-  return rows;
+  const plan = { efSearch: tenant.efSearch, iterativeScan: false, preset: true };
+  const found = await runVectorSearchInOneRoundTrip(app.deps.database, tenant, params, plan, options);
+  if (!found) throw new Error('a search came back short');
+  return found.rows;
 }
 
 /**
@@ -249,14 +244,14 @@ async function leverStudy(tenant: Tenant, queries: number[][], truth: string[][]
   const text = await runConcurrentPass(queries, 1, (q) => search(toVectorText(q)));
   const binary = await runConcurrentPass(queries, 1, (q) => search(toVectorParameter(q)));
   const unprepared = await runConcurrentPass(queries, 1, (q) => search(toVectorParameter(q), false));
-  const fullBytes = await indexBytes(app.deps.db, hnswIndexName(tenant.id));
+  const fullBytes = await indexBytes(app.deps.database.db, hnswIndexName(tenant.id));
   const started = performance.now();
-  const half = await buildHalfvecIndex(app.deps.db, tenant, DIMENSIONS, tenant.hnsw);
+  const half = await buildHalfvecIndex(app.deps.database.db, tenant, DIMENSIONS, tenant.hnsw);
   const halfBuild = (performance.now() - started) / 1000;
   // With both indexes present the planner picks by expression, so each query uses its own.
-  const halfPass = await runConcurrentPass(queries, 1, (q) => searchHalfvec(app.deps.db, tenant, q, K, DIMENSIONS));
-  const halfBytes = await indexBytes(app.deps.db, half);
-  await dropIndex(app.deps.db, half);
+  const halfPass = await runConcurrentPass(queries, 1, (q) => searchHalfvec(app.deps.database.db, tenant, q, K, DIMENSIONS));
+  const halfBytes = await indexBytes(app.deps.database.db, half);
+  await dropIndex(app.deps.database.db, half);
   const found = (pass: { results: { external_id: string }[][] }) =>
     pass.results.slice(0, RECALL_QUERIES).map((r) => r.map((row) => row.external_id.slice(4)));
   return {

@@ -75,7 +75,7 @@ async function measureBaselinePlanning(run: TenantsRun) {
   const dedicatedCorpus = run.newCorpus('base-d', BASELINE_DEDICATED_DOCS);
   const dedicated: LoadedTenant = { tenant: await run.makeTenant(dedicatedCorpus, 'DEDICATED'), corpus: dedicatedCorpus };
   await run.loadVectors(dedicated.tenant, corpusVectors(dedicatedCorpus));
-  await run.app.deps.upkeep.idle();
+  await run.app.deps.maintenance.idle();
   const sharedProbe = shared[0] as LoadedTenant;
   const planningShared = await planningMs(run, sharedProbe);
   const planningDedicated = await planningMs(run, dedicated);
@@ -91,7 +91,7 @@ async function loadPopulation(run: TenantsRun) {
   const started = performance.now();
   const sharedTier = await loadSharedTier(run, sizes.sharedTenants, sizes.sharedDocs);
   const dedicatedTier = await loadDedicatedTier(run, sizes.dedicatedTenants, sizes.dedicatedDocs);
-  await run.app.deps.upkeep.idle();
+  await run.app.deps.maintenance.idle();
   const seconds = (performance.now() - started) / 1000;
   log(`population done in ${seconds.toFixed(1)} s (${run.mb()})`);
   return {
@@ -111,7 +111,7 @@ async function measurePromotion(run: TenantsRun, client: GraphqlClient, admin: G
   const vectors = corpusVectors(corpus);
   log(`promotion: loading ${sizes.promoteDocs} docs into a shared tenant`);
   await run.loadVectors(tenant, vectors);
-  await run.app.deps.upkeep.idle();
+  await run.app.deps.maintenance.idle();
   log('promotion: promoteTenant');
   const started = performance.now();
   const promoted = await admin.request<{ promoteTenant: { placement: string } }>(
@@ -143,7 +143,7 @@ async function measurePromotion(run: TenantsRun, client: GraphqlClient, admin: G
 
 /** Phase 5: planning time again, of the baseline's tenants and of the population's, with every tenant in place. */
 async function measurePopulatedPlanning(run: TenantsRun, baseline: Baseline, { shared, dedicated }: Population) {
-  await run.app.deps.upkeep.idle();
+  await run.app.deps.maintenance.idle();
   const tenants = (await listTenants(run.app.deps, 'ACTIVE')).length;
   const planningShared = await planningMs(run, baseline.sharedProbe);
   const planningDedicated = await planningMs(run, baseline.dedicated);

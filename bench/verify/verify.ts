@@ -68,7 +68,7 @@ try {
     onBatch: (loaded) => loaded % 5000 === 0 && log(`  ${loaded} loaded`),
   });
   // The server refreshes the partition's statistics in the background after writes; let it finish.
-  await app.deps.upkeep.idle();
+  await app.deps.maintenance.idle();
 
   // The service's EXPLAIN of the very query the resolver runs: did each pass measure what it claims?
   const probe = { vector: queries[0] as number[], first: K, efSearch: efSearch ?? null };

@@ -2,7 +2,7 @@ import { AppError } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { SLUG_PATTERN, type Tenant } from '../tenants/tenant.js';
 import { findTenantBySlug } from '../tenants/tenant.service.js';
-import { assertActive } from '../tenants/tenant-scope.js';
+import { assertActive } from '../tenants/tenant-row.js';
 import type { AuthConfig } from './auth-config.js';
 import { authenticateApiKey } from './api-key.service.js';
 import { createJwtVerifier } from './jwt-verifier.js';
@@ -11,7 +11,7 @@ import { type RequestCredentials, TENANT_HEADER } from './request-credentials.js
 /** The caller's tenant, from the request's credentials only: never from an argument. */
 export type TenantAuthenticator = (credentials: RequestCredentials) => Promise<Tenant>;
 
-type Deps = Pick<ServiceDeps, 'db' | 'tenantCache'>;
+type Deps = Pick<ServiceDeps, 'database' | 'tenantCache'>;
 
 /** The authenticator AUTH_MODE asks for; a JWKS file is read here, so a bad one stops startup. */
 export async function createTenantAuthenticator(deps: Deps, auth: AuthConfig): Promise<TenantAuthenticator> {

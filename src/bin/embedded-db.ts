@@ -1,7 +1,7 @@
 // `npm run db:embedded`: the embedded PostgreSQL (PGlite + pgvector) on its own, in its own process,
 // serving DATA_DIR on EMBEDDED_DB_PORT. A server started with DATABASE_URL=<printed URL> and
 // DATABASE_POOL_SIZE=1 then reaches it as it would an external PostgreSQL, so the database can be
-// stopped and restarted under a running server (bench/faults.ts measures exactly that).
+// stopped and restarted under a running server (bench/faults/faults.ts measures exactly that).
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
 import { startEmbeddedEngine } from '../db/embedded/embedded-engine.js';

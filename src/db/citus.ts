@@ -2,7 +2,7 @@
 // unchanged on a Citus coordinator, because every tenant-scoped key leads with tenant_id.
 // Verified on Citus 13.2 (test/db/citus.test.ts with CITUS_TEST_URL). See docs/citus.md.
 import { type RawBuilder, sql } from 'kysely';
-import type { Db } from './database.js';
+import type { Db } from './schema.js';
 
 /**
  * Oldest Citus these statements are written for. tenants.id is an `integer` identity column:

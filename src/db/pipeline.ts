@@ -1,8 +1,6 @@
 import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
-// pg's own mapping of JavaScript values to parameters (Buffers stay binary, arrays become array
-// literals), so a pipelined statement binds exactly as a Kysely one does.
-import { prepareValue } from 'pg/lib/utils.js';
+import { toParameterValue } from './parameter-values.js';
 import { PreparedStatements, type StatementUse } from './prepared-statements.js';
 
 const preparedByClient = new WeakMap<pg.PoolClient, PreparedStatements>();
@@ -51,9 +49,9 @@ class PipelinedQuery extends pg.Query {
       this.statements.forEach((statement, index) => {
         const { name, parse } = statements[index] as StatementUse;
         if (parse) connection.parse({ text: statement.sql, name, types: [] }, true);
-        // The typings want values already mapped; the mapper does that (text, or a Buffer as binary).
-        const values = statement.parameters as (string | Buffer | null)[];
-        connection.bind({ portal: '', statement: name, values, valueMapper: prepareValue }, true);
+        // Mapped as pg maps a Kysely statement's values (text, or a Buffer as binary).
+        const values = statement.parameters.map(toParameterValue);
+        connection.bind({ portal: '', statement: name, values }, true);
         connection.describe({ type: 'P', name: '' }, true);
         connection.execute({ portal: '' }, true);
       });
@@ -68,7 +66,7 @@ const UNNAMED: StatementUse = { name: '', parse: true };
 
 /**
  * Runs the statements in one round trip and one implicit transaction; each one's rows, in order.
- * prepare: false sends them unnamed (bench/search.ts measures what preparing saves).
+ * prepare: false sends them unnamed (bench/search/search.ts measures what preparing saves).
  */
 export async function runPipelined(pool: pg.Pool, statements: readonly CompiledQuery[], options: { prepare?: boolean } = {}): Promise<unknown[][]> {
   const client = await pool.connect();

@@ -1,8 +1,8 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, Kysely, Selectable } from 'kysely';
 import type { VectorParameter } from './vector.js';
 
 /** Row types of the tables the application reads and writes; migrations/ is the source of truth. */
-export type Database = {
+export type Tables = {
   deployment_settings: DeploymentSettingsTable;
   tenants: TenantsTable;
   documents: DocumentsTable;
@@ -46,6 +46,20 @@ export type DocumentsTable = {
   updated_at: Generated<Date>;
 };
 
+/** The columns a document is read with (never its embedding): documents and search select the same. */
+export const DOCUMENT_COLUMNS = [
+  'id',
+  'tenant_id',
+  'external_id',
+  'content',
+  'metadata',
+  'embedding_model',
+  'created_at',
+  'updated_at',
+] as const;
+
+export type DocumentRow = Pick<Selectable<DocumentsTable>, (typeof DOCUMENT_COLUMNS)[number]>;
+
 export type ApiKeysTable = {
   /** Public, random: embedded in the key, finds its hash. */
   id: string;
@@ -57,3 +71,6 @@ export type ApiKeysTable = {
   last_used_at: ColumnType<Date | null, never, Date>;
   revoked_at: ColumnType<Date | null, never, Date>;
 };
+
+/** The Kysely executor over these tables: the pool's, or a transaction's. */
+export type Db = Kysely<Tables>;

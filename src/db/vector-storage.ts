@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { VectorParameter } from './vector.js';
+import type { DistanceMetric, VectorParameter } from './vector.js';
 
 /**
  * How a deployment stores and indexes its embeddings, by dimension and VECTOR_STORAGE. The column
@@ -22,9 +22,6 @@ export type VectorIndexKind = 'vector' | 'halfvec' | 'binary';
 /** pgvector's HNSW limits per indexed type (and vector's own, 16,000). */
 export const HNSW_MAX_DIMENSIONS = { vector: 2000, halfvec: 4000, bit: 64_000 } as const;
 export const MAX_DIMENSIONS = 16_000;
-
-/** search/distance.ts's metrics (src/db must not import from features). */
-type DistanceMetric = 'cosine' | 'l2' | 'inner_product';
 
 export type VectorLayout = { dimensions: number; storage: VectorStorage; metric: DistanceMetric; kind: VectorIndexKind };
 

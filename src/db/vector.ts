@@ -1,5 +1,13 @@
 import pgvector from 'pgvector';
 
+/**
+ * Distance metrics a deployment can choose. Each maps to one pgvector operator and the HNSW
+ * operator classes that serve it (db/vector-storage.ts): a search is only index-assisted when the
+ * two agree.
+ */
+export const DISTANCE_METRICS = ['cosine', 'l2', 'inner_product'] as const;
+export type DistanceMetric = (typeof DISTANCE_METRICS)[number];
+
 /** A vector as a query parameter: pgvector's binary form (a Buffer) or its text form. */
 export type VectorParameter = Buffer | string;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { DistanceMetric } from '../db/vector.js';
 import { badUserInput } from '../domain-errors.js';
-import type { DistanceMetric } from '../search/distance.js';
 import { DOCUMENT_LIMITS, type DocumentInput } from './document.js';
 
 export type ValidDocumentInput = {

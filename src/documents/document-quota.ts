@@ -3,7 +3,7 @@ import { AppError } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { countTenantDocuments } from '../tenants/partition.repository.js';
 import { type Tenant, type TenantShard } from '../tenants/tenant.js';
-import { withTenantScope } from '../tenants/tenant-scope.js';
+import { inTenantSession } from '../tenants/tenant-session.js';
 import { lockDocumentQuota } from './document-quota.repository.js';
 import { findStoredContent } from './document.repository.js';
 
@@ -14,7 +14,7 @@ import { findStoredContent } from './document.repository.js';
 export async function checkDocumentQuota(deps: ServiceDeps, tenant: Tenant, externalIds: readonly string[]): Promise<void> {
   const limit = deps.maxDocumentsPerTenant ?? 0;
   if (limit <= 0) return;
-  await withTenantScope(deps.db, tenant.id, (trx, scope) => assertRoom(trx, scope, externalIds, limit));
+  await inTenantSession(deps.database, tenant, { run: ({ db, shard }) => assertRoom(db, shard, externalIds, limit) });
 }
 
 /**
@@ -22,18 +22,18 @@ export async function checkDocumentQuota(deps: ServiceDeps, tenant: Tenant, exte
  * tenant has room for the batch's new external ids (replacing a document takes no room). Holds
  * the tenant's quota lock until the transaction ends, so concurrent batches count one by one.
  */
-export async function enforceDocumentQuota(trx: Db, scope: TenantShard, externalIds: readonly string[], limit = 0): Promise<void> {
+export async function enforceDocumentQuota(trx: Db, shard: TenantShard, externalIds: readonly string[], limit = 0): Promise<void> {
   if (limit <= 0) return;
-  await lockDocumentQuota(trx, scope.tenantId);
-  await assertRoom(trx, scope, externalIds, limit);
+  await lockDocumentQuota(trx, shard.tenantId);
+  await assertRoom(trx, shard, externalIds, limit);
 }
 
-async function assertRoom(trx: Db, scope: TenantShard, externalIds: readonly string[], limit: number): Promise<void> {
-  const existing = await findStoredContent(trx, scope, externalIds);
+async function assertRoom(trx: Db, shard: TenantShard, externalIds: readonly string[], limit: number): Promise<void> {
+  const existing = await findStoredContent(trx, shard, externalIds);
   const adding = externalIds.length - existing.length;
   if (adding === 0) return;
   // A count of the tenant's rows: an index-only scan, paid only while a quota is set.
-  const current = await countTenantDocuments(trx, scope);
+  const current = await countTenantDocuments(trx, shard);
   if (current + adding <= limit) return;
   throw new AppError(
     'QUOTA_EXCEEDED',

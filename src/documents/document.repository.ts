@@ -1,22 +1,9 @@
-import { type Selectable, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { VectorParameter } from '../db/vector.js';
-import type { DocumentsTable } from '../db/schema.js';
+import { DOCUMENT_COLUMNS, type DocumentRow } from '../db/schema.js';
 import type { TenantShard } from '../tenants/tenant.js';
 import type { DocumentId } from './document.js';
-
-export const DOCUMENT_COLUMNS = [
-  'id',
-  'tenant_id',
-  'external_id',
-  'content',
-  'metadata',
-  'embedding_model',
-  'created_at',
-  'updated_at',
-] as const;
-
-export type DocumentRow = Pick<Selectable<DocumentsTable>, (typeof DOCUMENT_COLUMNS)[number]>;
 
 export type NewDocumentRow = {
   external_id: string;
@@ -28,12 +15,12 @@ export type NewDocumentRow = {
 };
 
 /** Inserts or replaces (by external id) the tenant's documents in one statement. */
-export async function upsertDocuments(db: Db, scope: TenantShard, rows: readonly NewDocumentRow[]): Promise<DocumentRow[]> {
+export async function upsertDocuments(db: Db, shard: TenantShard, rows: readonly NewDocumentRow[]): Promise<DocumentRow[]> {
   if (rows.length === 0) return [];
   return db
     .insertInto('documents')
     .values(
-      rows.map((row) => ({ ...row, tenant_id: scope.tenantId, shard: scope.shard, metadata: JSON.stringify(row.metadata) })),
+      rows.map((row) => ({ ...row, tenant_id: shard.tenantId, shard: shard.shard, metadata: JSON.stringify(row.metadata) })),
     )
     .onConflict((oc) =>
       oc.columns(['tenant_id', 'external_id', 'shard']).doUpdateSet((eb) => ({
@@ -51,13 +38,13 @@ export async function upsertDocuments(db: Db, scope: TenantShard, rows: readonly
     .execute();
 }
 
-export async function findDocumentsByIds(db: Db, scope: TenantShard, ids: readonly DocumentId[]): Promise<DocumentRow[]> {
+export async function findDocumentsByIds(db: Db, shard: TenantShard, ids: readonly DocumentId[]): Promise<DocumentRow[]> {
   if (ids.length === 0) return [];
   return db
     .selectFrom('documents')
     .select(DOCUMENT_COLUMNS)
-    .where('shard', '=', scope.shard)
-    .where('tenant_id', '=', scope.tenantId)
+    .where('shard', '=', shard.shard)
+    .where('tenant_id', '=', shard.tenantId)
     .where('id', 'in', ids)
     .execute();
 }
@@ -65,14 +52,14 @@ export async function findDocumentsByIds(db: Db, scope: TenantShard, ids: readon
 /** One page in id order (stable across inserts), after or before an id cursor. */
 export async function listDocuments(
   db: Db,
-  scope: TenantShard,
+  shard: TenantShard,
   page: { after?: DocumentId; before?: DocumentId; limit: number; inverted: boolean },
 ): Promise<DocumentRow[]> {
   let query = db
     .selectFrom('documents')
     .select(DOCUMENT_COLUMNS)
-    .where('shard', '=', scope.shard)
-    .where('tenant_id', '=', scope.tenantId);
+    .where('shard', '=', shard.shard)
+    .where('tenant_id', '=', shard.tenantId);
   if (page.after) query = query.where('id', '>', page.after);
   if (page.before) query = query.where('id', '<', page.before);
   return query
@@ -83,14 +70,14 @@ export async function listDocuments(
 
 export async function deleteDocuments(
   db: Db,
-  scope: TenantShard,
+  shard: TenantShard,
   keys: { ids: readonly DocumentId[]; externalIds: readonly string[] },
 ): Promise<number> {
   if (keys.ids.length === 0 && keys.externalIds.length === 0) return 0;
   const result = await db
     .deleteFrom('documents')
-    .where('shard', '=', scope.shard)
-    .where('tenant_id', '=', scope.tenantId)
+    .where('shard', '=', shard.shard)
+    .where('tenant_id', '=', shard.tenantId)
     .where((eb) =>
       eb.or([
         ...(keys.ids.length > 0 ? [eb('id', 'in', keys.ids)] : []),
@@ -104,13 +91,13 @@ export async function deleteDocuments(
 export type StoredContent = { external_id: string; content_hash: string; embedding_model: string };
 
 /** What is stored under these external ids, to tell which documents need embedding again. */
-export async function findStoredContent(db: Db, scope: TenantShard, externalIds: readonly string[]): Promise<StoredContent[]> {
+export async function findStoredContent(db: Db, shard: TenantShard, externalIds: readonly string[]): Promise<StoredContent[]> {
   if (externalIds.length === 0) return [];
   return db
     .selectFrom('documents')
     .select(['external_id', 'content_hash', 'embedding_model'])
-    .where('shard', '=', scope.shard)
-    .where('tenant_id', '=', scope.tenantId)
+    .where('shard', '=', shard.shard)
+    .where('tenant_id', '=', shard.tenantId)
     .where('external_id', 'in', externalIds)
     .execute();
 }
@@ -122,7 +109,7 @@ export type MetadataUpdate = { external_id: string; metadata: Record<string, unk
  * embedding stays valid. Returns the rows it updated: a document whose content changed since it
  * was read (a concurrent writer) is not among them, and the caller must embed it after all.
  */
-export async function updateMetadataOfUnchanged(db: Db, scope: TenantShard, updates: readonly MetadataUpdate[]): Promise<DocumentRow[]> {
+export async function updateMetadataOfUnchanged(db: Db, shard: TenantShard, updates: readonly MetadataUpdate[]): Promise<DocumentRow[]> {
   if (updates.length === 0) return [];
   const changes = JSON.stringify(updates);
   const columns = sql.join(DOCUMENT_COLUMNS.map((column) => sql.ref(`d.${column}`)));
@@ -130,7 +117,7 @@ export async function updateMetadataOfUnchanged(db: Db, scope: TenantShard, upda
     update documents as d
     set metadata = v.metadata, updated_at = now()
     from jsonb_to_recordset(${changes}::jsonb) as v(external_id text, metadata jsonb, content_hash text, embedding_model text)
-    where d.shard = ${scope.shard} and d.tenant_id = ${scope.tenantId}
+    where d.shard = ${shard.shard} and d.tenant_id = ${shard.tenantId}
       and d.external_id = v.external_id and d.content_hash = v.content_hash and d.embedding_model = v.embedding_model
     returning ${columns}`.execute(db);
   return result.rows;

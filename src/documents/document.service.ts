@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { isUnstorableText } from '../db/postgres-errors.js';
+import type { DocumentRow } from '../db/schema.js';
 import { toVectorParameter } from '../db/vector.js';
 import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
 import { badUserInput } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import type { Tenant } from '../tenants/tenant.js';
-import { withTenantScope } from '../tenants/tenant-scope.js';
+import { inTenantSession } from '../tenants/tenant-session.js';
 import { CLIENT_SUPPLIED_MODEL, type Document, type DocumentId, type DocumentInput, isDocumentId } from './document.js';
 import { type ValidDocumentInput, validateDocumentBatch } from './document-input.js';
 import { checkDocumentQuota, enforceDocumentQuota } from './document-quota.js';
@@ -43,9 +44,10 @@ class ContentChangedMeanwhile extends Error {}
 async function findUnchanged(deps: ServiceDeps, tenant: Tenant, docs: readonly HashedInput[]): Promise<Set<string>> {
   const candidates = docs.filter((doc) => doc.embedding === null);
   if (candidates.length === 0) return new Set();
-  const stored = await withTenantScope(deps.db, tenant.id, (trx, scope) =>
-    documents.findStoredContent(trx, scope, candidates.map((doc) => doc.externalId)),
-  );
+  const stored = await inTenantSession(deps.database, tenant, {
+    run: ({ db, shard }) =>
+      documents.findStoredContent(db, shard, candidates.map((doc) => doc.externalId)),
+  });
   const storedById = new Map(stored.map((row) => [row.external_id, row]));
   return new Set(
     candidates
@@ -78,23 +80,25 @@ async function writeBatch(
   const metadataOnly = docs
     .filter((doc) => unchanged.has(doc.externalId))
     .map((doc) => ({ external_id: doc.externalId, metadata: doc.metadata, content_hash: doc.contentHash, embedding_model: deps.embedder.model }));
-  const { written, placement } = await withTenantScope(deps.db, tenant.id, async (trx, scope, current) => {
-    await enforceDocumentQuota(trx, scope, docs.map((doc) => doc.externalId), deps.maxDocumentsPerTenant);
-    const updated = await documents.updateMetadataOfUnchanged(trx, scope, metadataOnly);
-    if (updated.length !== metadataOnly.length) throw new ContentChangedMeanwhile();
-    return { written: [...updated, ...(await documents.upsertDocuments(trx, scope, rows))], placement: current.placement };
+  const { written, placement } = await inTenantSession(deps.database, tenant, {
+    run: async ({ db, shard, tenant: current }) => {
+      await enforceDocumentQuota(db, shard, docs.map((doc) => doc.externalId), deps.maxDocumentsPerTenant);
+      const updated = await documents.updateMetadataOfUnchanged(db, shard, metadataOnly);
+      if (updated.length !== metadataOnly.length) throw new ContentChangedMeanwhile();
+      return { written: [...updated, ...(await documents.upsertDocuments(db, shard, rows))], placement: current.placement };
+    },
   }).catch((error: unknown) => {
     if (isUnstorableText(error)) throw badUserInput('documents', 'contain text PostgreSQL cannot store (e.g. \\u0000)');
     throw error;
   });
-  deps.upkeep.afterWrite({ tenantId: tenant.id, placement, rows: written.length });
+  deps.maintenance.afterWrite({ tenantId: tenant.id, placement, rows: written.length });
   const byExternalId = new Map(written.map((row) => [row.external_id, toDocument(row)]));
   return docs.map((doc) => byExternalId.get(doc.externalId) as Document);
 }
 
 /** Deletes the tenant's documents named by id or external id; returns how many went. */
 export async function deleteDocuments(
-  deps: Pick<ServiceDeps, 'db'>,
+  deps: Pick<ServiceDeps, 'database'>,
   tenant: Tenant,
   keys: { ids: readonly string[]; externalIds: readonly string[] },
 ): Promise<number> {
@@ -102,26 +106,28 @@ export async function deleteDocuments(
     if (!isDocumentId(id)) throw badUserInput(`ids[${index}]`, 'is not a document id');
     return id;
   });
-  return withTenantScope(deps.db, tenant.id, (trx, scope) =>
-    documents.deleteDocuments(trx, scope, { ids, externalIds: keys.externalIds }),
-  );
+  return inTenantSession(deps.database, tenant, {
+    run: ({ db, shard }) =>
+      documents.deleteDocuments(db, shard, { ids, externalIds: keys.externalIds }),
+  });
 }
 
 /** The tenant's documents with these ids, in the same order; null where none (or not the tenant's). */
 export async function findDocumentsByIds(
-  deps: Pick<ServiceDeps, 'db'>,
+  deps: Pick<ServiceDeps, 'database'>,
   tenant: Tenant,
   ids: readonly string[],
 ): Promise<(Document | null)[]> {
-  const rows = await withTenantScope(deps.db, tenant.id, (trx, scope) =>
-    documents.findDocumentsByIds(trx, scope, ids.filter(isDocumentId)),
-  );
+  const rows = await inTenantSession(deps.database, tenant, {
+    run: ({ db, shard }) =>
+      documents.findDocumentsByIds(db, shard, ids.filter(isDocumentId)),
+  });
   const byId = new Map(rows.map((row) => [row.id, toDocument(row)]));
   return ids.map((id) => byId.get(id) ?? null);
 }
 
 export async function listDocuments(
-  deps: Pick<ServiceDeps, 'db'>,
+  deps: Pick<ServiceDeps, 'database'>,
   tenant: Tenant,
   page: { after?: string; before?: string; limit: number; inverted: boolean },
 ): Promise<Document[]> {
@@ -132,7 +138,7 @@ export async function listDocuments(
     return value;
   };
   const keyset = { after: cursor('after'), before: cursor('before'), limit: page.limit, inverted: page.inverted };
-  const rows = await withTenantScope(deps.db, tenant.id, (trx, scope) => documents.listDocuments(trx, scope, keyset));
+  const rows = await inTenantSession(deps.database, tenant, { run: ({ db, shard }) => documents.listDocuments(db, shard, keyset) });
   return rows.map(toDocument);
 }
 
@@ -143,7 +149,7 @@ async function loadAll(loader: EmbeddingLoaders['documents'], texts: string[]): 
   return results as number[][];
 }
 
-export function toDocument(row: documents.DocumentRow): Document {
+export function toDocument(row: DocumentRow): Document {
   return {
     id: row.id as DocumentId,
     tenantId: row.tenant_id as Tenant['id'],

@@ -9,12 +9,12 @@ export type StaleDocumentRow = { id: string; content: string; content_hash: stri
  * The next documents embedded by a model other than `model`, in id order. Client-supplied
  * vectors are left alone: Narwhal cannot know what produced them.
  */
-export async function findStaleEmbeddings(db: Db, scope: TenantShard, model: string, limit: number): Promise<StaleDocumentRow[]> {
+export async function findStaleEmbeddings(db: Db, shard: TenantShard, model: string, limit: number): Promise<StaleDocumentRow[]> {
   return db
     .selectFrom('documents')
     .select(['id', 'content', 'content_hash'])
-    .where('shard', '=', scope.shard)
-    .where('tenant_id', '=', scope.tenantId)
+    .where('shard', '=', shard.shard)
+    .where('tenant_id', '=', shard.tenantId)
     .where('embedding_model', 'not in', [model, CLIENT_SUPPLIED_MODEL])
     .orderBy('id')
     .limit(limit)
@@ -27,13 +27,13 @@ export type EmbeddingUpdate = { id: string; content_hash: string; embedding: str
  * Replaces embeddings in place (search keeps finding every document meanwhile), skipping a
  * document whose content changed since it was read: its writer embedded it with the current model.
  */
-export async function updateEmbeddings(db: Db, scope: TenantShard, updates: readonly EmbeddingUpdate[]): Promise<number> {
+export async function updateEmbeddings(db: Db, shard: TenantShard, updates: readonly EmbeddingUpdate[]): Promise<number> {
   if (updates.length === 0) return 0;
   const result = await sql`
     update documents as d
     set embedding = v.embedding::vector, embedding_model = v.embedding_model, updated_at = now()
     from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as v(id bigint, content_hash text, embedding text, embedding_model text)
-    where d.shard = ${scope.shard} and d.tenant_id = ${scope.tenantId}
+    where d.shard = ${shard.shard} and d.tenant_id = ${shard.tenantId}
       and d.id = v.id and d.content_hash = v.content_hash`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
@@ -41,12 +41,12 @@ export async function updateEmbeddings(db: Db, scope: TenantShard, updates: read
 export type ModelCountRow = { embedding_model: string; documents: number };
 
 /** How many of the tenant's documents each model embedded. */
-export async function countDocumentsByModel(db: Db, scope: TenantShard): Promise<ModelCountRow[]> {
+export async function countDocumentsByModel(db: Db, shard: TenantShard): Promise<ModelCountRow[]> {
   const rows = await db
     .selectFrom('documents')
     .select(['embedding_model', (eb) => eb.fn.countAll<string>().as('documents')])
-    .where('shard', '=', scope.shard)
-    .where('tenant_id', '=', scope.tenantId)
+    .where('shard', '=', shard.shard)
+    .where('tenant_id', '=', shard.tenantId)
     .groupBy('embedding_model')
     .orderBy('embedding_model')
     .execute();

@@ -3,7 +3,7 @@ import { createEmbeddingLoaders } from '../embeddings/embedding-loaders.js';
 import { checkIntegerRange } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import type { Tenant } from '../tenants/tenant.js';
-import { withTenantScope } from '../tenants/tenant-scope.js';
+import { inTenantSession } from '../tenants/tenant-session.js';
 import { CLIENT_SUPPLIED_MODEL } from './document.js';
 import * as reembed from './reembed.repository.js';
 
@@ -18,7 +18,7 @@ export type ReembedProgress = { model: string; reembedded: number; remaining: nu
  * call picks up whatever still carries another model.
  */
 export async function reembedTenant(
-  deps: Pick<ServiceDeps, 'db' | 'embedder'>,
+  deps: Pick<ServiceDeps, 'database' | 'embedder'>,
   tenant: Tenant,
   options: { batchSize?: number; limit?: number } = {},
 ): Promise<ReembedProgress> {
@@ -27,9 +27,10 @@ export async function reembedTenant(
   const model = deps.embedder.model;
   let reembedded = 0;
   while (reembedded < limit) {
-    const stale = await withTenantScope(deps.db, tenant.id, (trx, scope) =>
-      reembed.findStaleEmbeddings(trx, scope, model, Math.min(batchSize, limit - reembedded)),
-    );
+    const stale = await inTenantSession(deps.database, tenant, {
+      run: ({ db, shard }) =>
+        reembed.findStaleEmbeddings(db, shard, model, Math.min(batchSize, limit - reembedded)),
+    });
     if (stale.length === 0) break;
     // Through a loader for its checks: a wrong count or dimension fails the batch, writing nothing.
     const vectors = await createEmbeddingLoaders(deps.embedder).documents.loadMany(stale.map((row) => row.content));
@@ -42,7 +43,7 @@ export async function reembedTenant(
       embedding: toVectorText(vectors[index] as number[]),
       embedding_model: model,
     }));
-    await withTenantScope(deps.db, tenant.id, (trx, scope) => reembed.updateEmbeddings(trx, scope, updates));
+    await inTenantSession(deps.database, tenant, { run: ({ db, shard }) => reembed.updateEmbeddings(db, shard, updates) });
     // Count what was read, not what was updated: a document rewritten meanwhile is current anyway.
     reembedded += stale.length;
   }
@@ -51,7 +52,7 @@ export async function reembedTenant(
   return { model, reembedded, remaining };
 }
 
-export async function documentsByModel(deps: Pick<ServiceDeps, 'db'>, tenant: Tenant): Promise<{ model: string; documents: number }[]> {
-  const rows = await withTenantScope(deps.db, tenant.id, (trx, scope) => reembed.countDocumentsByModel(trx, scope));
+export async function documentsByModel(deps: Pick<ServiceDeps, 'database'>, tenant: Tenant): Promise<{ model: string; documents: number }[]> {
+  const rows = await inTenantSession(deps.database, tenant, { run: ({ db, shard }) => reembed.countDocumentsByModel(db, shard) });
   return rows.map((row) => ({ model: row.embedding_model, documents: row.documents }));
 }

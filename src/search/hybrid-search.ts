@@ -1,6 +1,6 @@
-import type { Db } from '../db/database.js';
-import type { Tenant, TenantShard } from '../tenants/tenant.js';
+import type { TenantSession } from '../tenants/tenant-session.js';
 import { type Weighting, reciprocalRankFusion, weightedFusion } from './fusion.js';
+import type { SearchPlan, VectorPlan } from './search-plan.js';
 import { type SearchInfo, runVectorSearch } from './search-strategy.js';
 import {
   type KeywordRow,
@@ -12,9 +12,6 @@ import {
   searchKeyword,
 } from './search.repository.js';
 
-export const SEARCH_MODES = ['VECTOR', 'KEYWORD', 'HYBRID'] as const;
-export type SearchMode = (typeof SEARCH_MODES)[number];
-
 /** How keyword relevance was ranked: BM25 where the engine has pg_textsearch, else ts_rank. */
 export type KeywordRanking = 'BM25' | 'TS_RANK';
 
@@ -23,16 +20,15 @@ export type Fusion = { method: 'RRF'; k: number } | ({ method: 'WEIGHTED' } & We
 /** distance is null in a KEYWORD search: its text is not embedded. */
 export type RankedRow = Omit<SearchRow, 'distance'> & { distance: number | null; keywordScore: number | null; fusedScore: number | null };
 
-type Context = { trx: Db; tenant: Tenant; scope: TenantShard; efSearch: number; citus: boolean };
 type TextParams = SearchParams & { text: string; textSearchConfig: string };
 type KeywordParams = KeywordSearchParams & { textSearchConfig: string };
 
 /** Keyword search alone: every document matching a term, ranked; complete by construction. */
 export async function runKeywordSearch(
-  ctx: Context,
+  session: TenantSession,
   params: KeywordParams,
 ): Promise<{ rows: RankedRow[]; info: SearchInfo; keywordRanking: KeywordRanking }> {
-  const { rows, ranking } = await keywordRows(ctx, params);
+  const { rows, ranking } = await keywordRows(session, params);
   return {
     rows: rows.map((row) => ({ ...row, keywordScore: row.keyword_score, fusedScore: null })),
     info: { strategy: 'EXACT', efSearch: null, candidatesScanned: null, complete: true, reason: `keyword match over content (${ranking})` },
@@ -41,28 +37,27 @@ export async function runKeywordSearch(
 }
 
 /** BM25 where the tenant's table has a bm25 index, else ts_rank over the tsvector column. */
-async function keywordRows(ctx: Context, params: KeywordParams): Promise<{ rows: KeywordRow[]; ranking: KeywordRanking }> {
-  const indexName = await findBm25IndexName(ctx.trx, ctx.scope);
-  if (indexName === undefined) return { rows: await searchKeyword(ctx.trx, ctx.scope, params), ranking: 'TS_RANK' };
+async function keywordRows({ db, shard, tenant }: TenantSession, params: KeywordParams): Promise<{ rows: KeywordRow[]; ranking: KeywordRanking }> {
+  const indexName = await findBm25IndexName(db, shard);
+  if (indexName === undefined) return { rows: await searchKeyword(db, shard, params), ranking: 'TS_RANK' };
   const unfiltered = !params.filter && !params.where && !params.excludeId;
-  const indexOrdered = ctx.tenant.placement === 'DEDICATED' && unfiltered;
-  return { rows: await searchBm25(ctx.trx, ctx.scope, { ...params, indexName, indexOrdered }), ranking: 'BM25' };
+  const indexOrdered = tenant.placement === 'DEDICATED' && unfiltered;
+  return { rows: await searchBm25(db, shard, { ...params, indexName, indexOrdered }), ranking: 'BM25' };
 }
 
 /**
- * Vector and keyword search, each asked for a deeper candidate list than the page, fused into one
- * ranking. Each hit keeps its vector distance, its keyword score (null when the text did not
- * match) and the fused score.
+ * Vector and keyword search, each asked for a deeper candidate list than the page (the plan's
+ * candidates), fused into one ranking. Each hit keeps its vector distance, its keyword score (null
+ * when the text did not match) and the fused score.
  */
 export async function runHybridSearch(
-  ctx: Context,
+  session: TenantSession,
   params: TextParams,
+  plan: Pick<SearchPlan, 'candidates'> & { vector: VectorPlan },
   fusion: Fusion,
 ): Promise<{ rows: RankedRow[]; info: SearchInfo; keywordRanking: KeywordRanking }> {
-  const depth = Math.min(1000, Math.max(params.limit * 2, 100));
-  const efSearch = Math.min(1000, Math.max(ctx.efSearch, depth));
-  const vector = await runVectorSearch(ctx.trx, ctx.tenant, ctx.scope, { ...params, limit: depth }, { ...ctx, efSearch });
-  const { rows: keyword, ranking } = await keywordRows(ctx, { ...params, limit: depth });
+  const vector = await runVectorSearch(session, { ...params, limit: plan.candidates }, plan.vector);
+  const { rows: keyword, ranking } = await keywordRows(session, { ...params, limit: plan.candidates });
   const vectorRanked = vector.rows.map((row) => ({ id: row.id, score: -row.distance }));
   const keywordRanked = keyword.map((row) => ({ id: row.id, score: row.keyword_score }));
   const fused =

@@ -2,7 +2,7 @@ import { badUserInput } from '../domain-errors.js';
 
 /*
  * A typed filter over documents' `metadata` (jsonb), validated here and compiled to parameterized
- * SQL (metadata-filter-sql.ts): every key and every value travels as a bound parameter, never as SQL text.
+ * SQL (metadata-filter.sql.ts): every key and every value travels as a bound parameter, never as SQL text.
  *
  * Semantics, chosen so that a filter never lies:
  * - A path names object keys only. Each step is `-> $key::text`, which yields NULL on an array or

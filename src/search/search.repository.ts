@@ -1,14 +1,13 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import { transactionLocalSettingStatements } from '../db/citus.js';
 import type { VectorParameter } from '../db/vector.js';
-import { type VectorLayout, candidateDepth, indexOrdering, plannerSettings } from '../db/vector-storage.js';
-import { DOCUMENT_COLUMNS, type DocumentRow } from '../documents/document.repository.js';
+import { DOCUMENT_COLUMNS, type DocumentRow } from '../db/schema.js';
 import type { DocumentId } from '../documents/document.js';
 import { SHARED_SHARD, type TenantShard } from '../tenants/tenant.js';
-import type { DistanceMetric } from './distance.js';
+import type { DistanceMetric } from '../db/vector.js';
+import { type VectorLayout, candidateDepth, indexOrdering, plannerSettings } from '../db/vector-storage.js';
 import type { MetadataFilter } from './metadata-filter.js';
-import { compileMetadataFilter } from './metadata-filter-sql.js';
+import { compileMetadataFilter } from './metadata-filter.sql.js';
 
 // As pgvector/kysely writes them, but on this module's (ESM) kysely: that helper requires the
 // CommonJS build, and mixing the two builds' query nodes is the dual-package hazard.
@@ -56,15 +55,15 @@ function integerLiteral(value: number) {
 }
 
 /** The tenant's rows that pass the filters: every search and count starts here. */
-function matchingDocuments(db: Db, scope: TenantShard, params: Pick<SearchParams, 'filter' | 'where' | 'excludeId'>) {
+function matchingDocuments(db: Db, shard: TenantShard, params: Pick<SearchParams, 'filter' | 'where' | 'excludeId'>) {
   let query = db
     .selectFrom('documents')
     // The shard prunes the plan to one partition (and, in the shared pool, tenant_id to one hash
     // bucket), however many tenants there are. Written into the text, not bound, they prune when
     // the statement is planned, so a plan kept for a prepared statement is a plan of one
     // partition: a generic plan over bound values would span every partition.
-    .where('shard', '=', integerLiteral(scope.shard))
-    .where('tenant_id', '=', integerLiteral(scope.tenantId));
+    .where('shard', '=', integerLiteral(shard.shard))
+    .where('tenant_id', '=', integerLiteral(shard.tenantId));
   if (params.filter) query = query.where(sql<boolean>`metadata @> ${JSON.stringify(params.filter)}::jsonb`);
   if (params.where) query = query.where(compileMetadataFilter(params.where));
   if (params.excludeId) query = query.where('id', '<>', params.excludeId);
@@ -72,13 +71,13 @@ function matchingDocuments(db: Db, scope: TenantShard, params: Pick<SearchParams
 }
 
 /** searchDocuments' statement unrun (to be compiled and pipelined). */
-export function searchQuery(db: Db, scope: TenantShard, params: SearchParams) {
+export function searchQuery(db: Db, shard: TenantShard, params: SearchParams) {
   const distance = DISTANCE[params.metric](params.vector);
-  const page = matchingDocuments(db, scope, params).select(DOCUMENT_COLUMNS).select(distance.as('distance'));
+  const page = matchingDocuments(db, shard, params).select(DOCUMENT_COLUMNS).select(distance.as('distance'));
   // A dedicated partition's HNSW index serves `order by <distance> limit k`; ordering by the
   // output column reuses its expression, so the vector is sent (and parsed) once. The shared pool
   // has no HNSW index: its order is the exact one, whatever the layout.
-  if (!params.vectors || params.vectors.kind === 'vector' || scope.shard === SHARED_SHARD) return page.orderBy('distance').limit(integerLiteral(params.limit));
+  if (!params.vectors || params.vectors.kind === 'vector' || shard.shard === SHARED_SHARD) return page.orderBy('distance').limit(integerLiteral(params.limit));
   // A half-precision or binary index orders by its own expression: take its candidates, then
   // re-rank them by the exact distance (pgvector's re-ranking pattern). Same rows out as above.
   const candidates = page
@@ -89,8 +88,8 @@ export function searchQuery(db: Db, scope: TenantShard, params: SearchParams) {
 }
 
 /** The tenant's documents nearest to the vector, closest first, as the planner sees fit to find them. */
-export async function searchDocuments(db: Db, scope: TenantShard, params: SearchParams): Promise<SearchRow[]> {
-  return searchQuery(db, scope, params).execute();
+export async function searchDocuments(db: Db, shard: TenantShard, params: SearchParams): Promise<SearchRow[]> {
+  return searchQuery(db, shard, params).execute();
 }
 
 /**
@@ -100,19 +99,19 @@ export async function searchDocuments(db: Db, scope: TenantShard, params: Search
  */
 export async function searchDocumentsExactly(
   db: Db,
-  scope: TenantShard,
+  shard: TenantShard,
   params: SearchParams,
 ): Promise<{ rows: SearchRow[]; candidates: number }> {
-  return exactSearchResult(await exactSearchQuery(db, scope, params).execute());
+  return exactSearchResult(await exactSearchQuery(db, shard, params).execute());
 }
 
 /** searchDocumentsExactly's statement unrun; exactSearchResult reads its rows. */
-export function exactSearchQuery(db: Db, scope: TenantShard, params: SearchParams) {
+export function exactSearchQuery(db: Db, shard: TenantShard, params: SearchParams) {
   const distance = DISTANCE[params.metric](params.vector);
   return db
     .with(
       (cte) => cte('candidates').materialized(),
-      () => matchingDocuments(db, scope, params).select(DOCUMENT_COLUMNS).select(distance.as('distance')),
+      () => matchingDocuments(db, shard, params).select(DOCUMENT_COLUMNS).select(distance.as('distance')),
     )
     .selectFrom('candidates')
     .selectAll()
@@ -128,12 +127,12 @@ export function exactSearchResult(rows: (SearchRow & { candidate_count?: string 
 /** How many of the tenant's rows pass the filters, counting no further than cap. */
 export async function countMatches(
   db: Db,
-  scope: TenantShard,
+  shard: TenantShard,
   params: Pick<SearchParams, 'filter' | 'where' | 'excludeId'>,
   cap: number,
 ): Promise<number> {
   const { count } = await db
-    .selectFrom(matchingDocuments(db, scope, params).select(sql`1`.as('one')).limit(cap).as('matches'))
+    .selectFrom(matchingDocuments(db, shard, params).select(sql`1`.as('one')).limit(cap).as('matches'))
     .select((eb) => eb.fn.countAll<string>().as('count'))
     .executeTakeFirstOrThrow();
   return Number(count);
@@ -143,13 +142,16 @@ export async function countMatches(
  * The plan of exactly the query searchDocuments runs, for routing and index checks, with its
  * planning time (summary) so benchmarks can show that planning does not grow with tenants.
  */
-export async function explainSearch(db: Db, scope: TenantShard, params: SearchParams): Promise<unknown> {
-  const [row] = await searchQuery(db, scope, params).explain<{ 'QUERY PLAN': unknown }>('json', sql`summary true`);
+export async function explainSearch(db: Db, shard: TenantShard, params: SearchParams): Promise<unknown> {
+  const [row] = await searchQuery(db, shard, params).explain<{ 'QUERY PLAN': unknown }>('json', sql`summary true`);
   return row?.['QUERY PLAN'];
 }
 
-/** Transaction-local HNSW settings: a pooled or multiplexed session must not carry them over. */
-/** The transaction-local settings of an HNSW search, by name. */
+/**
+ * The settings of an HNSW search, by name: set transaction-locally (the tenant session does),
+ * so a pooled or multiplexed connection does not carry them over. Out-of-line layouts add the
+ * planner's (db/vector-storage.ts plannerSettings).
+ */
 export function vectorSearchSettings(efSearch: number, iterativeScan: boolean, vectors?: VectorLayout): Record<string, string> {
   return {
     'hnsw.ef_search': String(efSearch),
@@ -158,30 +160,13 @@ export function vectorSearchSettings(efSearch: number, iterativeScan: boolean, v
   };
 }
 
-export async function setSearchSettings(
-  db: Db,
-  settings: { efSearch: number; iterativeScan: boolean; vectors?: VectorLayout | undefined },
-  options: { citus: boolean },
-): Promise<void> {
-  const values = vectorSearchSettings(settings.efSearch, settings.iterativeScan, settings.vectors);
-  if (options.citus) {
-    // The query runs on a worker, and Citus forwards only SET LOCAL statements, not set_config().
-    const statements = transactionLocalSettingStatements({ ...values, 'hnsw.ef_search': settings.efSearch });
-    for (const statement of statements) await statement.execute(db);
-    return;
-  }
-  // One round trip for every setting.
-  const calls = Object.entries(values).map(([name, value]) => sql`set_config(${name}, ${value}, true)`);
-  await sql`select ${sql.join(calls)}`.execute(db);
-}
-
 /** A document's stored embedding in pgvector's text form, to search with as it is. */
-export async function findDocumentEmbedding(db: Db, scope: TenantShard, id: DocumentId): Promise<string | undefined> {
+export async function findDocumentEmbedding(db: Db, shard: TenantShard, id: DocumentId): Promise<string | undefined> {
   const row = await db
     .selectFrom('documents')
     .select(sql<string>`embedding::text`.as('embedding'))
-    .where('shard', '=', scope.shard)
-    .where('tenant_id', '=', scope.tenantId)
+    .where('shard', '=', shard.shard)
+    .where('tenant_id', '=', shard.tenantId)
     .where('id', '=', id)
     .executeTakeFirst();
   return row?.embedding;
@@ -196,12 +181,12 @@ export type KeywordRow = DocumentRow & { distance: number | null; keyword_score:
  */
 export async function searchKeyword(
   db: Db,
-  scope: TenantShard,
+  shard: TenantShard,
   params: KeywordSearchParams & { textSearchConfig: string },
 ): Promise<KeywordRow[]> {
   const terms = sql`replace(plainto_tsquery(${params.textSearchConfig}::regconfig, ${params.text})::text, '&', '|')::tsquery`;
   const rank = sql<number>`ts_rank(content_tsv, ${terms}, 1)`;
-  return matchingDocuments(db, scope, params)
+  return matchingDocuments(db, shard, params)
     .select(DOCUMENT_COLUMNS)
     .select(distanceOrNull(params).as('distance'))
     .select(rank.as('keyword_score'))
@@ -217,14 +202,14 @@ export async function searchKeyword(
  * bucket of the shared pool. pg_textsearch resolves a query against one index, and the parent's
  * partitioned index has no storage of its own; undefined when there is none (or no rows).
  */
-export async function findBm25IndexName(db: Db, scope: TenantShard): Promise<string | undefined> {
+export async function findBm25IndexName(db: Db, shard: TenantShard): Promise<string | undefined> {
   const { rows } = await sql<{ index_name: string }>`
     select index_class.relname as index_name
     from pg_index i
     join pg_class index_class on index_class.oid = i.indexrelid
     join pg_am am on am.oid = index_class.relam
     where am.amname = 'bm25'
-      and i.indrelid = (select tableoid from documents where shard = ${scope.shard} and tenant_id = ${scope.tenantId} limit 1)`.execute(db);
+      and i.indrelid = (select tableoid from documents where shard = ${shard.shard} and tenant_id = ${shard.tenantId} limit 1)`.execute(db);
   return rows[0]?.index_name;
 }
 
@@ -235,7 +220,7 @@ export async function findBm25IndexName(db: Db, scope: TenantShard): Promise<str
  */
 export async function searchBm25(
   db: Db,
-  scope: TenantShard,
+  shard: TenantShard,
   params: KeywordSearchParams & { indexName: string; indexOrdered: boolean },
 ): Promise<KeywordRow[]> {
   // pg_textsearch scores are negated BM25 (smaller is better); 0 means no term matched.
@@ -244,7 +229,7 @@ export async function searchBm25(
   if (params.indexOrdered) {
     // Non-matching rows (score 0) come last in index order and are dropped here: a `< 0` filter
     // in SQL would score every row again (20 ms instead of 2 for 3,000 documents).
-    const rows = await matchingDocuments(db, scope, params)
+    const rows = await matchingDocuments(db, shard, params)
       .select(DOCUMENT_COLUMNS)
       .select(distance.as('distance'))
       .select(sql<number>`-(${bm25})`.as('keyword_score'))
@@ -257,7 +242,7 @@ export async function searchBm25(
     .with(
       (cte) => cte('scored').materialized(),
       () =>
-        matchingDocuments(db, scope, params)
+        matchingDocuments(db, shard, params)
           .select(DOCUMENT_COLUMNS)
           .select(distance.as('distance'))
           .select(sql<number>`-(${bm25})`.as('keyword_score')),

@@ -7,20 +7,14 @@ import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
 import { badUserInput, checkIntegerRange } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { HNSW_LIMITS, type Tenant } from '../tenants/tenant.js';
-import { withTenantScope } from '../tenants/tenant-scope.js';
+import { type TenantSessionPlan, inTenantSession } from '../tenants/tenant-session.js';
 import { scoreFromDistance } from './distance.js';
 import { validateMetadataFilter } from './metadata-filter.js';
 import { autocut, bestPerGroup, groupKey, unscorableNote, withoutUnscorable } from './result-shaping.js';
-import { type Fusion, type KeywordRanking, type RankedRow, type SearchMode, runHybridSearch, runKeywordSearch } from './hybrid-search.js';
-import { type SearchInfo, runVectorSearch, runVectorSearchInOneRoundTrip } from './search-strategy.js';
-import {
-  type SearchParams,
-  type SearchRow,
-  explainSearch,
-  findDocumentEmbedding,
-  setSearchSettings,
-  vectorSearchSettings,
-} from './search.repository.js';
+import { type Fusion, type KeywordRanking, type RankedRow, runHybridSearch, runKeywordSearch } from './hybrid-search.js';
+import { SEARCH_LIMITS, type SearchMode, type SearchPlan, planExplain, planSearch, planSimilarSearch } from './search-plan.js';
+import { type SearchInfo, runVectorSearch, vectorSearchStatement } from './search-strategy.js';
+import { type SearchParams, type SearchRow, explainSearch, findDocumentEmbedding, vectorSearchSettings } from './search.repository.js';
 
 export type SearchArgs = {
   query?: string | null;
@@ -59,14 +53,6 @@ export type SearchResult = {
   info: SearchInfo & { mode: SearchMode; keywordRanking: KeywordRanking | null };
 };
 
-export const SEARCH_LIMITS = { first: { min: 1, max: 1000, default: 10 }, queryLength: 10_000 } as const;
-
-/** How many hits per requested group a grouped search reads before grouping. */
-const GROUPING_DEPTH = 5;
-
-/** Default ef_search of a filtered HNSW search (an explicit efSearch argument wins). */
-const FILTERED_MIN_EF_SEARCH = 100;
-
 /** The tenant's documents nearest to a text (embedded here) or a vector, closest first. */
 export async function search(
   deps: ServiceDeps,
@@ -74,43 +60,52 @@ export async function search(
   tenant: Tenant,
   args: SearchArgs,
 ): Promise<SearchResult> {
-  const { settings, ...rest } = validateSearch(deps, tenant, args);
-  const mode = args.mode ?? 'VECTOR';
-  if (mode !== 'VECTOR' && rest.query === null) throw badUserInput('query', `${mode} search needs query text`);
-  const fusion = validateFusion(args.fusion, deps.hybridVectorTrust);
-  const shaping = validateShaping(args);
+  const request = validateSearch(deps, args);
   // KEYWORD ranks by text alone: embedding its query would only cost the model's time (and fail
   // with the provider down) for a distance nobody ranks by, so its hits carry none.
-  const vector = mode === 'KEYWORD' ? null : (rest.vector ?? (await loaders.queries.load(rest.query as string)));
-  const first = rest.params.limit;
-  // Grouping keeps one hit per group: ask for a deeper list so enough groups survive.
-  const depth = shaping.groupBy ? Math.min(SEARCH_LIMITS.first.max, first * GROUPING_DEPTH) : first;
-  const base = { ...rest.params, limit: depth };
-  const params: SearchParams | undefined = vector === null ? undefined : { ...base, vector: toVectorParameter(vector) };
-  // HNSW returns at most ef_search rows: a deeper (grouped) list needs a wider walk.
-  const efSearch = Math.min(HNSW_LIMITS.efSearch.max, Math.max(settings.efSearch, depth));
-  // A vector search's settings go with entering the tenant's scope: one round trip fewer. (On
-  // Citus the scope sends them as SET LOCAL, which reaches the worker: migration 0015.)
-  const presetSettings = mode === 'VECTOR';
-  const scopeSettings = presetSettings ? vectorSearchSettings(efSearch, Boolean(base.filter || base.where), deps.vectors) : {};
-  const searchInTransaction = () =>
-    withTenantScope(
-      deps.db,
-      tenant.id,
-      async (trx, scope, current) => {
-        const ctx = { trx, tenant: current, scope, efSearch, citus: deps.citus, settingsApplied: presetSettings };
-        const text = { text: rest.query as string, textSearchConfig: deps.textSearchConfig };
-        if (params === undefined) return runKeywordSearch(ctx, { ...base, ...text, vector: null });
-        if (mode === 'HYBRID') return runHybridSearch(ctx, { ...params, ...text }, fusion);
-        return { ...(await runVectorSearch(trx, current, scope, params, ctx)), keywordRanking: null };
-      },
-      scopeSettings,
-    );
-  // The most common search, by vector with no filter, takes one round trip when it can.
-  const inOneRoundTrip = presetSettings && params && !params.filter && !params.where && !deps.db.isTransaction;
-  // (On Citus queryInTenantScope runs the same statements in a transaction.)
-  const quick = inOneRoundTrip ? await runVectorSearchInOneRoundTrip(deps.db, tenant, params, { efSearch, settings: scopeSettings }) : undefined;
-  const found = quick ? { ...quick, keywordRanking: null } : await searchInTransaction();
+  const vector = request.mode === 'KEYWORD' ? null : (request.vector ?? (await loaders.queries.load(request.query as string)));
+  const plan = planSearch(tenant, request.plan);
+  const found = await inTenantSession(deps.database, tenant, searchSession(deps, plan, request, vector));
+  deps.onSearch?.({ strategy: found.info.strategy, mode: plan.mode });
+  return shapeResult(deps, found, plan, request.shaping);
+}
+
+type Found = { rows: HitRow[]; info: SearchInfo; keywordRanking: KeywordRanking | null };
+
+/** What the tenant session runs for a search: the plan's one statement where it may answer alone, else its mode's work. */
+function searchSession(
+  deps: ServiceDeps,
+  plan: SearchPlan,
+  request: ValidSearch,
+  vector: readonly number[] | null,
+): TenantSessionPlan<Found, SearchRow> {
+  const base = { ...request.params, limit: plan.depth };
+  const text = { text: request.query as string, textSearchConfig: deps.textSearchConfig };
+  if (vector === null || plan.vector === null) {
+    return { settings: plan.settings, run: (session) => runKeywordSearch(session, { ...base, ...text, vector: null }) };
+  }
+  const params: SearchParams = { ...base, vector: toVectorParameter(vector) };
+  const vectorPlan = plan.vector;
+  if (plan.mode === 'HYBRID') {
+    return { settings: plan.settings, run: (session) => runHybridSearch(session, { ...params, ...text }, { ...plan, vector: vectorPlan }, request.fusion) };
+  }
+  const withoutRanking = <F extends Omit<Found, 'keywordRanking'>>(found: F) => ({ ...found, keywordRanking: null });
+  const statement = vectorSearchStatement(deps.database, params, vectorPlan);
+  return {
+    settings: plan.settings,
+    // The most common search, by vector with no filter, takes one round trip where it can.
+    ...(plan.oneStatement ? { statement: { ...statement, read: (rows, tenant) => mapDefined(statement.read(rows, tenant), withoutRanking) } } : {}),
+    run: async (session) => withoutRanking(await runVectorSearch(session, params, vectorPlan)),
+  };
+}
+
+function mapDefined<A, B>(value: A | undefined, fn: (value: A) => B): B | undefined {
+  return value === undefined ? undefined : fn(value);
+}
+
+/** Groups, cuts and scores the rows found, and says whether the page is complete and why. */
+function shapeResult(deps: ServiceDeps, found: Found, plan: SearchPlan, shaping: Shaping): SearchResult {
+  const { first, depth, mode } = plan;
   const { info, keywordRanking } = found;
   const { rows, unscorable } = withoutUnscorable<HitRow>(found.rows);
   const shaped = shapeRows<HitRow>(rows, shaping, first, mode);
@@ -121,7 +116,6 @@ export async function search(
     ...(unscorable === 0 ? [] : [unscorableNote(unscorable)]),
   ];
   const reason = [info.reason, ...notes].join('; ');
-  deps.onSearch?.({ strategy: info.strategy, mode });
   return {
     hits: toHits(deps, shaped),
     info: { ...info, complete, reason, mode, keywordRanking },
@@ -187,15 +181,16 @@ export async function searchSimilar(
 ): Promise<SearchResult> {
   const first = args.first ?? SEARCH_LIMITS.first.default;
   checkIntegerRange('first', first, SEARCH_LIMITS.first);
-  const { rows, info } = await withTenantScope(deps.db, tenant.id, async (trx, scope, current) => {
-    // The stored vector goes back as text: no parse on this side, and no second embedding.
-    const vector = await findDocumentEmbedding(trx, scope, documentId);
-    if (vector === undefined) {
-      return { rows: [], info: { strategy: 'EXACT' as const, efSearch: null, candidatesScanned: 0, complete: true, reason: 'no such document' } };
-    }
-    const params = { vector, limit: first, metric: deps.metric, vectors: deps.vectors, excludeId: documentId };
-    // One more candidate than asked for, since the document itself is filtered out.
-    return runVectorSearch(trx, current, scope, params, { efSearch: Math.max(current.efSearch, candidateDepth(deps.vectors, first + 1)), citus: deps.citus });
+  const { rows, info } = await inTenantSession(deps.database, tenant, {
+    run: async (session) => {
+      // The stored vector goes back as text: no parse on this side, and no second embedding.
+      const vector = await findDocumentEmbedding(session.db, session.shard, documentId);
+      if (vector === undefined) {
+        return { rows: [], info: { strategy: 'EXACT' as const, efSearch: null, candidatesScanned: 0, complete: true, reason: 'no such document' } };
+      }
+      const params = { vector, limit: first, metric: deps.metric, vectors: deps.vectors, excludeId: documentId };
+      return runVectorSearch(session, params, planSimilarSearch(session.tenant, first, deps.vectors));
+    },
   });
   deps.onSearch?.({ strategy: info.strategy, mode: 'VECTOR' });
   const scorable = withoutUnscorable(rows);
@@ -221,14 +216,28 @@ function toHits(deps: ServiceDeps, rows: HitRow[]): SearchHit[] {
  * (searchDocumentsExactly) are not what it shows.
  */
 export async function explain(deps: ServiceDeps, tenant: Tenant, args: SearchArgs & { vector: readonly number[] }) {
-  const { settings, params, vector } = validateSearch(deps, tenant, args);
-  return withTenantScope(deps.db, tenant.id, async (trx, scope) => {
-    await setSearchSettings(trx, settings, { citus: deps.citus });
-    return explainSearch(trx, scope, { ...params, vector: toVectorParameter(vector as number[]) });
+  const { params, vector, plan } = validateSearchInput(deps, args);
+  const { efSearch, iterativeScan } = planExplain(tenant, plan);
+  return inTenantSession(deps.database, tenant, {
+    run: async (session) => {
+      await session.setLocal(vectorSearchSettings(efSearch, iterativeScan, deps.vectors));
+      return explainSearch(session.db, session.shard, { ...params, vector: toVectorParameter(vector as number[]) });
+    },
   });
 }
 
-function validateSearch(deps: ServiceDeps, tenant: Tenant, args: SearchArgs) {
+type ValidSearch = ReturnType<typeof validateSearch>;
+
+function validateSearch(deps: ServiceDeps, args: SearchArgs) {
+  const input = validateSearchInput(deps, args);
+  const mode = args.mode ?? 'VECTOR';
+  if (mode !== 'VECTOR' && input.query === null) throw badUserInput('query', `${mode} search needs query text`);
+  const fusion = validateFusion(args.fusion, deps.hybridVectorTrust);
+  const shaping = validateShaping(args);
+  return { ...input, mode, fusion, shaping, plan: { ...input.plan, mode, grouped: Boolean(shaping.groupBy) } };
+}
+
+function validateSearchInput(deps: ServiceDeps, args: SearchArgs) {
   const hasQuery = args.query !== null && args.query !== undefined;
   const hasVector = args.vector !== null && args.vector !== undefined;
   if (hasQuery && hasVector) throw badUserInput('query', 'give exactly one of query and vector, not both');
@@ -250,19 +259,10 @@ function validateSearch(deps: ServiceDeps, tenant: Tenant, args: SearchArgs) {
   const filter = args.filter === null || args.filter === undefined ? undefined : validateMetadata('filter', args.filter);
   const where = args.where === null || args.where === undefined ? undefined : validateMetadataFilter(args.where, 'where');
   const vector = hasVector ? [...validateVector('vector', args.vector as number[], deps.embedder.dimensions, deps.metric)] : null;
-  // HNSW returns at most ef_search rows: never let it be smaller than the page asked for. A
-  // filter discards part of each candidate list, so filtered walks start wider (measured on
-  // 20,000 clustered 512-d vectors, 20% filter: recall@10 0.93 at ef_search 40, 0.99 at 100).
-  const filtered = filter !== undefined || where !== undefined;
-  const requested = args.efSearch ?? (filtered ? Math.max(tenant.efSearch, FILTERED_MIN_EF_SEARCH) : tenant.efSearch);
-  // A binary index re-ranks a deeper candidate list than the page (db/vector-storage.ts).
-  const efSearch = Math.min(HNSW_LIMITS.efSearch.max, Math.max(requested, candidateDepth(deps.vectors, first)));
   return {
     query: hasQuery ? (args.query as string) : null,
     vector,
     params: { limit: first, metric: deps.metric, vectors: deps.vectors, ...(filter ? { filter } : {}), ...(where ? { where } : {}) },
-    // With a filter, pgvector 0.8's iterative scan keeps walking the graph until enough rows pass
-    // it, instead of filtering ef_search candidates and returning a short page.
-    settings: { efSearch, iterativeScan: filtered, vectors: deps.vectors },
+    plan: { first, filtered: filter !== undefined || where !== undefined, efSearch: args.efSearch ?? undefined, vectors: deps.vectors },
   };
 }

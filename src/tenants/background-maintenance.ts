@@ -1,5 +1,6 @@
-import type { Db } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { isUndefinedTable } from '../db/postgres-errors.js';
+import type { DistanceMetric } from '../db/vector.js';
 import { AppError } from '../domain-errors.js';
 import type { VectorLayout } from '../db/vector-storage.js';
 import { createBackgroundQueue } from './background-queue.js';
@@ -24,14 +25,13 @@ export type BackgroundMaintenance = {
  * - a SHARED tenant that passes the promotion threshold is moved to a dedicated partition.
  */
 export function createBackgroundMaintenance(options: {
-  db: Db;
+  database: Database;
   vectors: VectorLayout;
-  citus: boolean;
   /** Documents at which a shared tenant is promoted; 0 turns automatic promotion off. */
   promotionThreshold: number;
   onError: (error: unknown) => void;
 }): BackgroundMaintenance {
-  const { db, vectors, citus, promotionThreshold, onError } = options;
+  const { database, vectors, promotionThreshold, onError } = options;
   const writtenSinceAnalyze = new Map<TenantId, number>();
   const rowsAtAnalyze = new Map<TenantId, number>();
 
@@ -39,16 +39,16 @@ export function createBackgroundMaintenance(options: {
     const written = writtenSinceAnalyze.get(tenantId) ?? 0;
     writtenSinceAnalyze.delete(tenantId);
     // The tenant may have been demoted, deactivated or deleted since: then there is nothing to do.
-    await analyzeTenantPartition(db, tenantId).catch((error: unknown) => {
+    await analyzeTenantPartition(database.db, tenantId).catch((error: unknown) => {
       if (!isUndefinedTable(error)) throw error;
     });
     rowsAtAnalyze.set(tenantId, (rowsAtAnalyze.get(tenantId) ?? 0) + written);
   }, onError);
 
   const promote = createBackgroundQueue(async (tenantId: TenantId) => {
-    const rows = await countTenantDocuments(db, { tenantId, shard: SHARED_SHARD });
+    const rows = await countTenantDocuments(database.db, { tenantId, shard: SHARED_SHARD });
     if (rows < promotionThreshold) return;
-    await promoteTenantById({ db, vectors, citus }, tenantId).catch((error: unknown) => {
+    await promoteTenantById({ database, vectors }, tenantId).catch((error: unknown) => {
       // Deactivated or deleted since the write: it stays where it is.
       if (!(error instanceof AppError && ['FAILED_PRECONDITION', 'TENANT_NOT_FOUND'].includes(error.code))) throw error;
     });

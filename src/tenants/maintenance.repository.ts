@@ -8,7 +8,7 @@ import { type TenantId, hnswIndexName, partitionName } from './tenant.js';
  * local copy: these statements run on the worker holding the tenant's shard of its partition,
  * naming the shard's table and index.
  */
-export type Engine = { citus: boolean };
+export type Engine = { distributed: boolean };
 
 /** Runs the statement for the tenant's table and index where they hold rows; see Engine. */
 async function onTenantShard(
@@ -23,7 +23,7 @@ async function onTenantShard(
 }
 
 export async function findIndexSizeBytes(db: Db, tenantId: TenantId, engine: Engine): Promise<number | null> {
-  if (engine.citus) {
+  if (engine.distributed) {
     const bytes = await onTenantShard(db, tenantId, ({ index }) => `select pg_relation_size(to_regclass('${index}'))`);
     return bytes === null || bytes === undefined ? null : Number(bytes);
   }
@@ -42,7 +42,7 @@ export type IndexBuildProgressRow = {
 
 /** A running CREATE INDEX on the tenant's table, as pg_stat_progress_create_index reports it. */
 export async function findIndexBuildProgress(db: Db, tenantId: TenantId, engine: Engine): Promise<IndexBuildProgressRow | undefined> {
-  if (engine.citus) {
+  if (engine.distributed) {
     const row = await onTenantShard(
       db,
       tenantId,
@@ -69,7 +69,7 @@ export async function createPrewarmExtension(db: Db): Promise<void> {
 
 /** Loads the tenant's HNSW index into shared buffers; returns the number of blocks read. */
 export async function prewarmTenantIndex(db: Db, tenantId: TenantId, engine: Engine): Promise<number> {
-  if (engine.citus) {
+  if (engine.distributed) {
     const blocks = await onTenantShard(db, tenantId, ({ index }) => `select pg_prewarm(to_regclass('${index}'))`);
     return Number(blocks ?? 0);
   }

@@ -98,12 +98,12 @@ export async function countTenantTableRows(db: Db, tenantId: TenantId): Promise<
 }
 
 /** Rows of an active tenant, in the shard it lives in. */
-export async function countTenantDocuments(db: Db, scope: TenantShard): Promise<number> {
+export async function countTenantDocuments(db: Db, shard: TenantShard): Promise<number> {
   const { count } = await db
     .selectFrom('documents')
     .select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('shard', '=', scope.shard)
-    .where('tenant_id', '=', scope.tenantId)
+    .where('shard', '=', shard.shard)
+    .where('tenant_id', '=', shard.tenantId)
     .executeTakeFirstOrThrow();
   return Number(count);
 }

@@ -1,15 +1,16 @@
 import { isolateTenantToOwnShard } from '../db/citus.js';
 import { type CitusWorker, findTenantPlacement, listWorkers, moveShard } from '../db/citus-placement.js';
-import type { Db } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import type { VectorLayout } from '../db/vector-storage.js';
 import { AppError, badUserInput } from '../domain-errors.js';
 import { prewarmIndex } from './maintenance.service.js';
 import * as partitions from './partition.repository.js';
 import { updateTenant } from './tenant.repository.js';
-import { toTenant, withTenantExclusive } from './tenant-scope.js';
+import { toTenant } from './tenant-row.js';
+import { withTenantExclusive } from './tenant-session.js';
 import type { Tenant, TenantId } from './tenant.js';
 
-type Deps = { db: Db; vectors: VectorLayout; citus: boolean };
+type Deps = { database: Database; vectors: VectorLayout };
 
 /*
  * Moving a tenant's rows happens in one transaction holding the tenant's lock exclusively:
@@ -30,7 +31,7 @@ export async function promoteTenantById(deps: Deps, tenantId: TenantId): Promise
 }
 
 async function moveIntoOwnPartition(deps: Deps, tenantId: TenantId): Promise<Tenant> {
-  return withTenantExclusive(deps.db, tenantId, async (trx, tenant) => {
+  return withTenantExclusive(deps.database, tenantId, async (trx, tenant) => {
     requireActive(tenant, 'promoted');
     if (tenant.placement === 'DEDICATED') return tenant;
     await partitions.createDetachedTenantTable(trx, tenant.id);
@@ -46,7 +47,7 @@ async function moveIntoOwnPartition(deps: Deps, tenantId: TenantId): Promise<Ten
 
 /** Moves a dedicated tenant's rows back into the shared pool and drops its partition. */
 export async function demoteTenant(deps: Deps, tenant: Tenant): Promise<Tenant> {
-  return withTenantExclusive(deps.db, tenant.id, async (trx, current) => {
+  return withTenantExclusive(deps.database, tenant.id, async (trx, current) => {
     requireActive(current, 'demoted');
     if (current.placement === 'SHARED') return current;
     await partitions.copyTenantTableRowsToShared(trx, current.id);
@@ -57,7 +58,7 @@ export async function demoteTenant(deps: Deps, tenant: Tenant): Promise<Tenant> 
 
 /** Takes the tenant's rows out of the searchable table (a detached table keeps them). */
 export async function deactivateTenant(deps: Deps, tenant: Tenant): Promise<Tenant> {
-  return withTenantExclusive(deps.db, tenant.id, async (trx, current) => {
+  return withTenantExclusive(deps.database, tenant.id, async (trx, current) => {
     if (current.state === 'INACTIVE') return current;
     if (current.placement === 'DEDICATED') {
       await partitions.detachTenantPartition(trx, current.id);
@@ -79,7 +80,7 @@ export async function activateTenant(deps: Deps, tenant: Tenant): Promise<Tenant
 }
 
 async function reattach(deps: Deps, tenant: Tenant): Promise<Tenant> {
-  return withTenantExclusive(deps.db, tenant.id, async (trx, current) => {
+  return withTenantExclusive(deps.database, tenant.id, async (trx, current) => {
     if (current.state === 'ACTIVE') return current;
     if (current.placement === 'DEDICATED') {
       await partitions.attachTenantPartition(trx, current.id);
@@ -101,14 +102,14 @@ async function reattach(deps: Deps, tenant: Tenant): Promise<Tenant> {
  * unisolated by a failure here is isolated by the next promotion or placeTenant.
  */
 export async function isolateOnCitus(deps: Deps, tenant: Tenant): Promise<void> {
-  if (!deps.citus || tenant.placement !== 'DEDICATED' || tenant.state !== 'ACTIVE') return;
-  await isolateTenantToOwnShard(deps.db, tenant.id, { shardTransferMode: 'block_writes' });
+  if (!deps.database.distributed || tenant.placement !== 'DEDICATED' || tenant.state !== 'ACTIVE') return;
+  await isolateTenantToOwnShard(deps.database.db, tenant.id, { shardTransferMode: 'block_writes' });
 }
 
 /** The Citus worker holding the tenant's rows, as host:port; null elsewhere. */
 export async function findTenantWorker(deps: Deps, tenant: Tenant): Promise<string | null> {
-  if (!deps.citus || tenant.state === 'DELETED') return null;
-  const placement = await findTenantPlacement(deps.db, 'documents', tenant.id);
+  if (!deps.database.distributed || tenant.state === 'DELETED') return null;
+  const placement = await findTenantPlacement(deps.database.db, 'documents', tenant.id);
   return placement ? `${placement.host}:${placement.port}` : null;
 }
 
@@ -117,17 +118,17 @@ export async function findTenantWorker(deps: Deps, tenant: Tenant): Promise<stri
  * be) to the worker named host:port. Writes to the tenant wait while the shard is copied.
  */
 export async function placeTenant(deps: Deps, tenant: Tenant, worker: string): Promise<Tenant> {
-  if (!deps.citus) throw new AppError('FAILED_PRECONDITION', 'Placing a tenant on a worker needs a Citus cluster');
+  if (!deps.database.distributed) throw new AppError('FAILED_PRECONDITION', 'Placing a tenant on a worker needs a Citus cluster');
   if (tenant.placement !== 'DEDICATED' || tenant.state !== 'ACTIVE') {
     throw new AppError('FAILED_PRECONDITION', `Tenant "${tenant.slug}" must be ACTIVE and DEDICATED to be placed on a worker (promote it first)`);
   }
-  const workers = await listWorkers(deps.db);
+  const workers = await listWorkers(deps.database.db);
   const target = workers.find((candidate) => `${candidate.host}:${candidate.port}` === worker);
   if (!target) throw badWorker(worker, workers);
   await isolateOnCitus(deps, tenant);
-  const placement = await findTenantPlacement(deps.db, 'documents', tenant.id);
+  const placement = await findTenantPlacement(deps.database.db, 'documents', tenant.id);
   if (!placement) throw new Error(`no shard placement found for tenant ${tenant.id}`);
-  if (placement.host !== target.host || placement.port !== target.port) await moveShard(deps.db, placement, target, 'block_writes');
+  if (placement.host !== target.host || placement.port !== target.port) await moveShard(deps.database.db, placement, target, 'block_writes');
   return tenant;
 }
 

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import type { Database, Db } from '../db/database.js';
 import {
   countVisibleDocuments,
   findProbeTenantPerWorker,
@@ -20,14 +20,15 @@ const OTHER_TENANT = -2;
  * tenant's. On Citus (migration 0015) the policies are checked on the workers, so the same holds
  * there: every worker is asked about its shards and the role, and refuses a probe's write.
  */
-export async function assertRowSecurityEnforced(db: Db, options: { citus: boolean }): Promise<void> {
-  const problems = await findRowSecurityProblems(db, options);
+export async function assertRowSecurityEnforced(database: Database): Promise<void> {
+  const problems = await findRowSecurityProblems(database);
   if (problems.length > 0) {
     throw new Error(`Row-level security does not hold tenant requests; refusing to serve:\n- ${problems.join('\n- ')}`);
   }
 }
 
-export async function findRowSecurityProblems(db: Db, options: { citus: boolean }): Promise<string[]> {
+export async function findRowSecurityProblems(database: Pick<Database, 'db' | 'distributed'>): Promise<string[]> {
+  const { db } = database;
   const flags = await readRowSecurityFlags(db);
   const problems: string[] = [];
   if (!flags.enabled) problems.push('documents does not have row-level security enabled (pg_class.relrowsecurity)');
@@ -37,7 +38,7 @@ export async function findRowSecurityProblems(db: Db, options: { citus: boolean 
   if (flags.role?.bypassRls) problems.push(`the role ${APP_ROLE} has BYPASSRLS: alter role ${APP_ROLE} nobypassrls`);
   if (flags.role?.ownsDocuments) problems.push(`the role ${APP_ROLE} owns documents; it must not`);
   if (problems.length > 0) return problems;
-  if (!options.citus) return probeTenantSession(db, OTHER_TENANT);
+  if (!database.distributed) return probeTenantSession(db, OTHER_TENANT);
   for (const { node, problem } of await readWorkerRowSecurity(db)) {
     if (problem) problems.push(`on worker ${node}: ${problem}`);
   }

@@ -3,7 +3,7 @@ import type { Tenant } from './tenant.js';
 /**
  * ACTIVE tenants by slug for a few seconds, so resolving a request's tenant costs no round trip.
  * Nothing that matters is trusted from it: every tenant request re-reads its tenant under the
- * tenant's lock when it enters the tenant's scope (placement, state), and Query.tenant reads it
+ * tenant's lock when it opens the tenant's session (placement, state), and Query.tenant reads it
  * afresh. What may be stale for up to ttlMs is the default efSearch, and on another server
  * process a slug deleted and reused: its requests get TENANT_NOT_FOUND until the entry expires.
  */

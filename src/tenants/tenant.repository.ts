@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Placement, TenantId, TenantState } from './tenant.js';
 
-const TENANT_COLUMNS = [
+export const TENANT_COLUMNS = [
   'id',
   'slug',
   'name',
@@ -27,7 +27,7 @@ export type TenantRow = {
 };
 
 // Namespace of Narwhal's advisory locks (two-key form: namespace, tenant id).
-const TENANT_LOCK_NAMESPACE = 0x6e61_7277; // 'narw'
+export const TENANT_LOCK_NAMESPACE = 0x6e61_7277; // 'narw'
 
 export async function insertTenant(
   db: Db,
@@ -73,28 +73,6 @@ export async function updateTenant(
     .where('id', '=', tenantId)
     .returning(TENANT_COLUMNS)
     .executeTakeFirstOrThrow();
-}
-
-/**
- * Takes the tenant's lock shared, re-reads it under the lock and enters its session (role and
- * tenant for row-level security), after applying `settings` transaction-locally: one round trip
- * (migration 0012). Undefined when the tenant row is gone.
- */
-export async function openTenantScope(
-  db: Db,
-  tenantId: TenantId,
-  settings: Readonly<Record<string, string>>,
-): Promise<TenantRow | undefined> {
-  const { rows } = await openTenantScopeStatement(tenantId, settings).execute(db);
-  return rows[0];
-}
-
-/** openTenantScope's statement unrun, to send ahead of the scope's first query in one round trip. */
-export function openTenantScopeStatement(tenantId: TenantId, settings: Readonly<Record<string, string>>) {
-  const pairs = Object.entries(settings).flat();
-  const columns = sql.join(TENANT_COLUMNS.map((column) => sql.ref(column)));
-  return sql<TenantRow>`
-    select ${columns} from narwhal_open_tenant_scope(${TENANT_LOCK_NAMESPACE}, ${tenantId}::integer, ${pairs}::text[])`;
 }
 
 /**

@@ -1,11 +1,11 @@
-import { withTransaction } from '../db/database.js';
 import { isUniqueViolation } from '../db/postgres-errors.js';
 import { AppError, badUserInput, checkIntegerRange } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as partitions from './partition.repository.js';
 import { isolateOnCitus } from './placement.service.js';
 import * as tenants from './tenant.repository.js';
-import { activeTenant, toTenant, withTenantExclusive } from './tenant-scope.js';
+import { activeTenant, toTenant } from './tenant-row.js';
+import { withTenantExclusive } from './tenant-session.js';
 import {
   HNSW_LIMITS,
   hnswIndexName,
@@ -27,13 +27,13 @@ export type CreateTenantInput = {
 
 /** Creates a tenant: SHARED by default, or DEDICATED with its own partition and HNSW index. */
 export async function createTenant(
-  deps: Pick<ServiceDeps, 'db' | 'vectors' | 'tenantCache' | 'citus'>,
+  deps: Pick<ServiceDeps, 'database' | 'vectors' | 'tenantCache'>,
   input: CreateTenantInput,
 ): Promise<Tenant> {
   const values = validateTenantInput(input);
   deps.tenantCache?.forget(values.slug);
   try {
-    const created = await withTransaction(deps.db, async (trx) => {
+    const created = await deps.database.transaction(async (trx) => {
       await tenants.deleteTenantTombstone(trx, values.slug);
       const tenant = toTenant(await tenants.insertTenant(trx, values));
       if (tenant.placement === 'DEDICATED') {
@@ -42,8 +42,8 @@ export async function createTenant(
       }
       return tenant;
     });
-    // Outside a caller's transaction only: Citus splits shards only outside one that wrote.
-    if (!deps.db.isTransaction) await isolateOnCitus(deps, created);
+    // After the transaction: Citus splits shards only outside one that wrote.
+    await isolateOnCitus(deps, created);
     return created;
   } catch (error) {
     if (isUniqueViolation(error, 'tenants_slug_key')) {
@@ -57,11 +57,11 @@ export async function createTenant(
  * Deletes a tenant's documents (dropping its own table, or its rows in the shared pool) and
  * marks it DELETED; its slug can be reused. False when there is no such tenant.
  */
-export async function deleteTenant(deps: Pick<ServiceDeps, 'db' | 'tenantCache'>, slug: string): Promise<boolean> {
+export async function deleteTenant(deps: Pick<ServiceDeps, 'database' | 'tenantCache'>, slug: string): Promise<boolean> {
   deps.tenantCache?.forget(slug);
-  const row = await tenants.findTenantBySlug(deps.db, slug);
+  const row = await tenants.findTenantBySlug(deps.database.db, slug);
   if (!row || row.state === 'DELETED') return false;
-  await withTenantExclusive(deps.db, row.id as TenantId, async (trx, tenant) => {
+  await withTenantExclusive(deps.database, row.id as TenantId, async (trx, tenant) => {
     if (tenant.placement === 'SHARED' && tenant.state === 'ACTIVE') await partitions.deleteSharedRows(trx, tenant.id);
     else await partitions.dropTenantTable(trx, tenant.id);
     await tenants.updateTenant(trx, tenant.id, { state: 'DELETED' });
@@ -70,41 +70,41 @@ export async function deleteTenant(deps: Pick<ServiceDeps, 'db' | 'tenantCache'>
 }
 
 /** The tenant with this slug, in any state but DELETED. */
-export async function findTenantBySlug(deps: Pick<ServiceDeps, 'db'>, slug: string): Promise<Tenant | undefined> {
-  const row = await tenants.findTenantBySlug(deps.db, slug);
+export async function findTenantBySlug(deps: Pick<ServiceDeps, 'database'>, slug: string): Promise<Tenant | undefined> {
+  const row = await tenants.findTenantBySlug(deps.database.db, slug);
   return row && row.state !== 'DELETED' ? toTenant(row) : undefined;
 }
 
 /** The tenant as stored now; TENANT_NOT_FOUND once deleted, TENANT_INACTIVE while inactive. */
-export async function requireTenantById(deps: Pick<ServiceDeps, 'db'>, tenantId: TenantId): Promise<Tenant> {
-  return activeTenant(await tenants.findTenantById(deps.db, tenantId));
+export async function requireTenantById(deps: Pick<ServiceDeps, 'database'>, tenantId: TenantId): Promise<Tenant> {
+  return activeTenant(await tenants.findTenantById(deps.database.db, tenantId));
 }
 
-export async function requireTenantBySlug(deps: Pick<ServiceDeps, 'db'>, slug: string): Promise<Tenant> {
+export async function requireTenantBySlug(deps: Pick<ServiceDeps, 'database'>, slug: string): Promise<Tenant> {
   const tenant = await findTenantBySlug(deps, slug);
   if (!tenant) throw new AppError('TENANT_NOT_FOUND', `No tenant with slug "${slug.slice(0, 63)}"`, 'slug');
   return tenant;
 }
 
-export async function listTenants(deps: Pick<ServiceDeps, 'db'>, state?: TenantState): Promise<Tenant[]> {
-  return (await tenants.listTenants(deps.db, state)).map(toTenant);
+export async function listTenants(deps: Pick<ServiceDeps, 'database'>, state?: TenantState): Promise<Tenant[]> {
+  return (await tenants.listTenants(deps.database.db, state)).map(toTenant);
 }
 
 /** How many documents the tenant holds, wherever they are (shared pool, own table, detached). */
-export async function countDocuments(deps: Pick<ServiceDeps, 'db'>, tenant: Tenant): Promise<number> {
+export async function countDocuments(deps: Pick<ServiceDeps, 'database'>, tenant: Tenant): Promise<number> {
   if (tenant.state === 'DELETED') return 0;
-  if (tenant.state === 'INACTIVE') return partitions.countTenantTableRows(deps.db, tenant.id);
-  return partitions.countTenantDocuments(deps.db, shardOf(tenant));
+  if (tenant.state === 'INACTIVE') return partitions.countTenantTableRows(deps.database.db, tenant.id);
+  return partitions.countTenantDocuments(deps.database.db, shardOf(tenant));
 }
 
 /** Drops a dedicated tenant's HNSW index: searches fall back to an exact scan (benchmarks compare both). */
-export async function dropSearchIndex(deps: Pick<ServiceDeps, 'db'>, tenant: Tenant): Promise<void> {
-  await partitions.dropIndex(deps.db, hnswIndexName(tenant.id));
+export async function dropSearchIndex(deps: Pick<ServiceDeps, 'database'>, tenant: Tenant): Promise<void> {
+  await partitions.dropIndex(deps.database.db, hnswIndexName(tenant.id));
 }
 
 /** Builds a dedicated tenant's HNSW index with its stored settings, if it is missing. */
-export async function buildSearchIndex(deps: Pick<ServiceDeps, 'db' | 'vectors'>, tenant: Tenant): Promise<void> {
-  await partitions.createTenantIndex(deps.db, tenant.id, { ...tenant.hnsw, vectors: deps.vectors });
+export async function buildSearchIndex(deps: Pick<ServiceDeps, 'database' | 'vectors'>, tenant: Tenant): Promise<void> {
+  await partitions.createTenantIndex(deps.database.db, tenant.id, { ...tenant.hnsw, vectors: deps.vectors });
 }
 
 export function validateHnswSettings(input: { m?: number | null; efConstruction?: number | null } | null | undefined) {

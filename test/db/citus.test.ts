@@ -20,13 +20,13 @@ import {
   transactionLocalSettingStatements,
 } from '../../src/db/citus.js';
 import type { Db } from '../../src/db/database.js';
-import type { Database } from '../../src/db/schema.js';
+import type { Tables } from '../../src/db/schema.js';
 import { embedText } from '../helpers/hashing-embedder.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
 import { onCitus, testDatabaseUrl } from '../helpers/test-database.js';
 
 // No Citus server here: Kysely compiles the SQL without a connection, and the tests read it.
-const compiler = new Kysely<Database>({
+const compiler = new Kysely<Tables>({
   dialect: {
     createAdapter: () => new PostgresAdapter(),
     createDriver: () => new DummyDriver(),

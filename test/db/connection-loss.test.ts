@@ -23,7 +23,7 @@ describe('a database connection lost while a request holds it', () => {
     const port = await freePort();
     const engine = await startEmbeddedEngine({ dataDir: 'memory://', port });
     // Reached by URL over TCP, as an external server is: the engine stands in for one restarting.
-    const db = createDatabase(externalEngine(engine.url, 1), 1);
+    const { db } = createDatabase(externalEngine(engine.url, 1), { poolSize: 1 });
     const error = await errorOfTransactionCutShort(db, () => engine.close());
     expect(isDatabaseUnavailable(error), String(error)).toBe(true);
 
@@ -39,7 +39,7 @@ describe('a database connection lost while a request holds it', () => {
 
   it("over the embedded engine's channel too: the request fails as unavailable, and so does the next while it is gone", async () => {
     const engine = await startEmbeddedEngine({ dataDir: 'memory://', port: 0 });
-    const db = createDatabase(engine, 1);
+    const { db } = createDatabase(engine, { poolSize: 1 });
     try {
       const error = await errorOfTransactionCutShort(db, () => engine.close());
       expect(isDatabaseUnavailable(error), String(error)).toBe(true);

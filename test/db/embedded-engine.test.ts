@@ -2,7 +2,7 @@ import { CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Db, createDatabase, executePipelined } from '../../src/db/database.js';
+import { type Db, createDatabase } from '../../src/db/database.js';
 import { startEmbeddedEngine } from '../../src/db/embedded/embedded-engine.js';
 import type { Engine } from '../../src/db/engine.js';
 import { runPipelined } from '../../src/db/pipeline.js';
@@ -56,11 +56,11 @@ describe('embedded engine', () => {
       try {
         // The server's pool and another client both prepare `narwhal_1`, each its own text.
         await other.query({ name: 'narwhal_1', text: 'select 2 as two' });
-        const pool = createDatabase(engine, 1);
+        const pool = createDatabase(engine, { poolSize: 1 });
         try {
           // A Kysely statement first: Kysely ends a pool at destroy() only once it has used it.
-          await sql`select 1`.execute(pool);
-          const [rows] = await executePipelined(pool, [CompiledQuery.raw('select 1 as one', [])]);
+          await sql`select 1`.execute(pool.db);
+          const [rows] = await pool.executePipelined([CompiledQuery.raw('select 1 as one', [])]);
           expect(rows).toEqual([{ one: 1 }]);
         } finally {
           await pool.destroy();
@@ -147,7 +147,7 @@ describe('embedded engine', () => {
 
 /** The server's own way in (the channel), for one test's statements; closed after, freeing the engine. */
 async function withDatabase<T>(use: (db: Db) => Promise<T>): Promise<T> {
-  const db = createDatabase(engine, 1);
+  const { db } = createDatabase(engine, { poolSize: 1 });
   try {
     return await use(db);
   } finally {

@@ -1,6 +1,6 @@
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Db, createDatabase, executePipelined } from '../../src/db/database.js';
+import { type Database, type Db, createDatabase } from '../../src/db/database.js';
 import { startEmbeddedEngine } from '../../src/db/embedded/embedded-engine.js';
 import type { Engine } from '../../src/db/engine.js';
 import { isDatabaseUnavailable } from '../../src/db/postgres-errors.js';
@@ -12,12 +12,14 @@ import { startTestApp } from '../helpers/test-app.js';
 // boundaries, and neither sees the other's session state.
 const TURN_WAIT_MS = 2000;
 let engine: Engine;
+let database: Database;
 let db: Db;
 const psqls: PsqlSession[] = [];
 
 beforeAll(async () => {
   engine = await startEmbeddedEngine({ dataDir: 'memory://', port: 0, turnWaitMs: TURN_WAIT_MS });
-  db = createDatabase(engine, 1);
+  database = createDatabase(engine, { poolSize: 1 });
+  db = database.db;
   await sql`create table notes (id int primary key, body text)`.execute(db);
 });
 afterEach(async () => {
@@ -43,7 +45,7 @@ describe('psql beside the server on the embedded engine', () => {
     expect((await session.run('select 40 + 2')).out).toBe('42');
     // psql sits idle, connected: the server's statements (prepared and plain) all run.
     for (let i = 0; i < 10; i++) {
-      const [, rows] = await executePipelined(db, SEARCH_LIKE);
+      const [, rows] = await database.executePipelined(SEARCH_LIKE);
       expect(rows).toEqual([{ n: 0 }]);
       expect((await sql<{ i: number }>`select ${i}::int as i`.execute(db)).rows).toEqual([{ i }]);
     }
@@ -53,7 +55,7 @@ describe('psql beside the server on the embedded engine', () => {
       for (const n of [1, 2, 3]) outs.push((await session.run(`select ${n} * 10`)).out);
       return outs;
     };
-    const [fromPsql, fromPool] = await Promise.all([typed(), Promise.all([1, 2, 3].map(() => executePipelined(db, SEARCH_LIKE)))]);
+    const [fromPsql, fromPool] = await Promise.all([typed(), Promise.all([1, 2, 3].map(() => database.executePipelined(SEARCH_LIKE)))]);
     expect(fromPsql).toEqual(['10', '20', '30']);
     expect(fromPool.map((results) => results[1])).toEqual([[{ n: 0 }], [{ n: 0 }], [{ n: 0 }]]);
   });
@@ -62,7 +64,7 @@ describe('psql beside the server on the embedded engine', () => {
     const session = await psql();
     await session.run(`set search_path = nowhere, public; set work_mem = '7MB'; prepare narwhal_1 as select 'psql' as who`);
     // The pool prepares its own narwhal_1 (pipeline.ts names them so) and sets a session setting.
-    const [, first] = await executePipelined(db, SEARCH_LIKE);
+    const [, first] = await database.executePipelined(SEARCH_LIKE);
     expect(first).toEqual([{ n: 0 }]);
     await sql`set statement_timeout = '1234'`.execute(db);
     const pool = await sql<{ path: string; mem: string; timeout: string }>`select current_setting('search_path') as path,
@@ -74,7 +76,7 @@ describe('psql beside the server on the embedded engine', () => {
 
     // psql drops every prepared statement of the backend: the server's are made again for it.
     expect((await session.run('deallocate all')).err).toBe('');
-    const [, again] = await executePipelined(db, SEARCH_LIKE);
+    const [, again] = await database.executePipelined(SEARCH_LIKE);
     expect(again).toEqual([{ n: 0 }]);
     await sql`reset statement_timeout`.execute(db);
   });

@@ -93,6 +93,17 @@ describe('search', () => {
     expect(hits).toHaveLength(60);
   });
 
+  it("answers a dedicated tenant's similar(first: 1000): the walk's ef_search stays within pgvector's 1000", async () => {
+    const wide = await t.createTenant('similar-wide', { placement: 'DEDICATED' });
+    const documents = Array.from({ length: 30 }, (_, i) => ({ externalId: String(i), content: `item number ${i}` }));
+    const written = await t.as(wide)('mutation($d: [DocumentInput!]!) { upsertDocuments(documents: $d) { documents { id } } }', { d: documents });
+    const id = written.data?.upsertDocuments.documents[0].id;
+    const result = await t.as(wide)('query($id: ID!) { document(id: $id) { similar(first: 1000) { hits { rank } info { complete } } } }', { id });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.document.similar.hits).toHaveLength(29);
+    expect(result.data?.document.similar.info.complete).toBe(true);
+  });
+
   it('embeds the queries of five aliased searches in one provider call, and a repeat from the query cache', async () => {
     const callsBefore = t.embedderCalls.length;
     const aliased = `{

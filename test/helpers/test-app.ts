@@ -66,8 +66,13 @@ export class TestApp {
     readonly unexpectedErrorRequestIds: (string | undefined)[],
   ) {}
 
+  /** The Kysely executor, as repositories take it. */
   get db() {
-    return this.app.deps.db;
+    return this.app.deps.database.db;
+  }
+
+  get database() {
+    return this.app.deps.database;
   }
 
   async gql<T = Record<string, any>>(

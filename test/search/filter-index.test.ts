@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/tenants/tenant.js';
-import { withTenantScope } from '../../src/tenants/tenant-scope.js';
+import { inTenantSession } from '../../src/tenants/tenant-session.js';
 import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
 import { onCitus } from '../helpers/test-database.js';
@@ -30,15 +30,17 @@ afterAll(async () => {
   await t.close();
 });
 
-async function planAsTenant(query: (scope: { shard: number; tenantId: number }) => ReturnType<typeof sql>) {
-  return withTenantScope(t.db, tenant.id, async (trx, scope) => {
-    // On Citus the worker's shard holds this tenant's 2,000 rows alone and its statistics are the
-    // shard's own: the question is whether the index can serve the condition under row-level
-    // security (a non-LEAKPROOF operator cannot), not which plan is cheaper there.
-    if (onCitus) await sql`set local enable_seqscan = off`.execute(trx);
-    const { rows } = await sql<{ 'QUERY PLAN': string }>`explain ${query(scope)}`.execute(trx);
-    const role = await sql<{ current_user: string }>`select current_user`.execute(trx);
-    return { plan: rows.map((row) => row['QUERY PLAN']).join('\n'), role: role.rows[0]!.current_user };
+async function planAsTenant(query: (shard: { shard: number; tenantId: number }) => ReturnType<typeof sql>) {
+  return inTenantSession(t.database, tenant, {
+    run: async ({ db: trx, shard }) => {
+      // On Citus the worker's shard holds this tenant's 2,000 rows alone and its statistics are the
+      // shard's own: the question is whether the index can serve the condition under row-level
+      // security (a non-LEAKPROOF operator cannot), not which plan is cheaper there.
+      if (onCitus) await sql`set local enable_seqscan = off`.execute(trx);
+      const { rows } = await sql<{ 'QUERY PLAN': string }>`explain ${query(shard)}`.execute(trx);
+      const role = await sql<{ current_user: string }>`select current_user`.execute(trx);
+      return { plan: rows.map((row) => row['QUERY PLAN']).join('\n'), role: role.rows[0]!.current_user };
+    },
   });
 }
 

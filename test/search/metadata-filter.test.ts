@@ -11,7 +11,7 @@ import {
   type MetadataFilter,
   validateMetadataFilter,
 } from '../../src/search/metadata-filter.js';
-import { compileMetadataFilter } from '../../src/search/metadata-filter-sql.js';
+import { compileMetadataFilter } from '../../src/search/metadata-filter.sql.js';
 import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
 import type { Tenant } from '../../src/tenants/tenant.js';
 import { type PlanNode, planNodes, withoutShardId } from '../helpers/query-plan.js';

@@ -37,7 +37,7 @@ beforeAll(async () => {
     if (prefix === 'plan') tenant = current;
   }
   // No manual ANALYZE: the server keeps statistics fresh after writes (PGlite has no autovacuum).
-  await t.app.deps.upkeep.idle();
+  await t.app.deps.maintenance.idle();
 });
 afterAll(async () => {
   await t.close();

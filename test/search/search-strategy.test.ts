@@ -78,7 +78,7 @@ beforeAll(async () => {
     await upsertDocuments(t.app.deps, loaders, tenant, batch);
   }
   await buildSearchIndex(t.app.deps, tenant);
-  await t.app.deps.upkeep.idle();
+  await t.app.deps.maintenance.idle();
 }, 300_000);
 
 afterAll(async () => {

@@ -165,7 +165,7 @@ describe('isolation probe', () => {
     };
 
     await Promise.all(probes.map((probe, index) => run(probe, mulberry32(SEED + index))));
-    await t.app.deps.upkeep.idle();
+    await t.app.deps.maintenance.idle();
 
     expect(leaks).toEqual([]);
     // The seeded mix really exercised every kind of probe.

@@ -25,7 +25,7 @@ type Body = { data?: unknown; errors?: { message: string; extensions?: Record<st
 
 /** Sends the operation as the tenant and returns the response, asserting it did no work. */
 async function sendWithoutWork(query: string, variables: Record<string, unknown> | string = {}): Promise<{ status: number; body: Body }> {
-  await t.app.deps.upkeep.idle(); // background statistics from earlier writes would log SQL too
+  await t.app.deps.maintenance.idle(); // background statistics from earlier writes would log SQL too
   const queriesBefore = t.queries.length;
   const embedsBefore = t.embedderCalls.length;
   const response = await t.app.yoga.fetch('http://narwhal.test/graphql', {

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { domainErrorFromDatabase } from '../../src/db/postgres-errors.js';
 import { toClientError } from '../../src/graphql/client-errors.js';
-import { withTenantScope } from '../../src/tenants/tenant-scope.js';
+import { inTenantSession } from '../../src/tenants/tenant-session.js';
 import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
 import { serveOnLoopback } from '../helpers/http-server.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
@@ -120,7 +120,7 @@ describe('with the default limits', () => {
   it('sets the statement timeout inside each tenant transaction only', async () => {
     expect((await t.as(slug)('{ search(query: "vector", first: 1) { hits { rank } } }')).errors).toBeUndefined();
     const tenant = (await findTenantBySlug(t.app.deps, slug))!;
-    const inside = await withTenantScope(t.db, tenant.id, (trx) => sql<{ statement_timeout: string }>`show statement_timeout`.execute(trx));
+    const inside = await inTenantSession(t.database, tenant, { run: ({ db }) => sql<{ statement_timeout: string }>`show statement_timeout`.execute(db) });
     expect(inside.rows[0]!.statement_timeout).not.toBe('0');
     // Transaction-local: the pooled connection is back to the server default afterwards.
     const { rows } = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(t.db);

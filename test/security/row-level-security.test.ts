@@ -9,7 +9,7 @@ import type { Tenant } from '../../src/tenants/tenant.js';
 import { type TestApp, startTestApp } from '../helpers/test-app.js';
 import { onCitus } from '../helpers/test-database.js';
 
-// Row-level security as the second wall: with a tenant session open (what withTenantScope does),
+// Row-level security as the second wall: with a tenant session open (what inTenantSession does),
 // SQL that forgets the tenant filter still reaches only that tenant's rows.
 let t: TestApp;
 let shared: Tenant;
@@ -59,7 +59,7 @@ afterAll(async () => {
 
 describe('row-level security', () => {
   it('finds nothing wrong at startup on this engine', async () => {
-    expect(await findRowSecurityProblems(t.db, { citus: onCitus })).toEqual([]);
+    expect(await findRowSecurityProblems(t.database)).toEqual([]);
   });
 
   it("hides another tenant's rows from SQL that forgets the tenant filter", async () => {

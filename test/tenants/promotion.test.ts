@@ -94,10 +94,10 @@ describe('promotion and demotion under load', () => {
       const slug = await auto.createTenant('growing');
       const d = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ content: `doc ${from + i}` }));
       await auto.as(slug)(UPSERT, { d: d(0, 100) });
-      await auto.app.deps.upkeep.idle();
+      await auto.app.deps.maintenance.idle();
       expect((await auto.as(slug)('{ tenant { placement } }')).data!.tenant.placement).toBe('SHARED');
       await auto.as(slug)(UPSERT, { d: d(100, 30) });
-      await auto.app.deps.upkeep.idle();
+      await auto.app.deps.maintenance.idle();
       const tenant = (await auto.as(slug)('{ tenant { placement documentCount indexSizeBytes } }')).data!.tenant;
       expect(tenant).toMatchObject({ placement: 'DEDICATED', documentCount: 130 });
       expect(tenant.indexSizeBytes).toBeGreaterThan(0);

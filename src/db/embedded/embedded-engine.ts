@@ -9,7 +9,7 @@ import { EngineChannel } from './engine-channel.js';
  * PostgreSQL settings of the embedded engine (its postgresql.conf, which PGlite rewrites at every
  * start; compiled-in defaults otherwise). PGlite's memory is a 2 GB WebAssembly heap, of which
  * these take at most about half. Measured with one tenant of 100,000 vectors of 512 dimensions
- * (its table and HNSW index are about 480 MB; bench/search.ts and a probe of the same search):
+ * (its table and HNSW index are about 480 MB; bench/search/search.ts and a probe of the same search):
  * - shared_buffers 128MB (the default) holds a quarter of it: searches read pages through
  *   PGlite's file system, p50 11.9 ms; with 512MB, 4.4-4.7 ms. Resident memory grows only as pages
  *   are read, but setting the pool up costs at start: an in-memory engine started in 5.3-5.7 s

@@ -1,6 +1,6 @@
-import type { SearchMode } from '../../search/hybrid-search.js';
 import type { SearchStrategy } from '../../search/search-strategy.js';
-import { SEARCH_LIMITS, type SearchHit, type SearchResult, search, searchSimilar } from '../../search/search.service.js';
+import { SEARCH_LIMITS, type SearchMode } from '../../search/search-plan.js';
+import { type SearchHit, type SearchResult, search, searchSimilar } from '../../search/search.service.js';
 import { builder } from '../builder.js';
 import { type TenantSearchHit, searchMany } from '../../search/search-many.service.js';
 import { requireTenantBySlug } from '../../tenants/tenant.service.js';
