@@ -3,7 +3,7 @@ import { HNSW_OPERATOR_CLASS } from '../db/vector.js';
 import { AppError, badUserInput, checkIntegerRange } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as partitions from './partition.repository.js';
-import { isolateOnCitus } from './placement.service.js';
+import { isolateDedicatedTenant } from './placement.service.js';
 import * as tenants from './tenant.repository.js';
 import { activeTenant, toTenant } from './tenant-row.js';
 import { withTenantExclusive } from './tenant-session.js';
@@ -44,7 +44,7 @@ export async function createTenant(
       return tenant;
     });
     // After the transaction: Citus splits shards only outside one that wrote.
-    await isolateOnCitus(deps, created);
+    await isolateDedicatedTenant(deps, created);
     return created;
   } catch (error) {
     if (isUniqueViolation(error, 'tenants_slug_key')) {
