@@ -44,10 +44,10 @@ export async function queryOnWorker(db: Db, placement: ShardPlacement, statement
   return row.result === '' ? null : row.result;
 }
 
-export type CitusWorker = { host: string; port: number };
+export type WorkerNode = { host: string; port: number };
 
 /** The active primary workers, in the order they were added. */
-export async function listWorkers(db: Db): Promise<CitusWorker[]> {
+export async function listWorkers(db: Db): Promise<WorkerNode[]> {
   const { rows } = await sql<{ host: string; port: number }>`
     select nodename as host, nodeport as port from pg_dist_node
      where noderole = 'primary' and isactive and shouldhaveshards and groupid <> 0 order by nodeid`.execute(db);
@@ -59,7 +59,7 @@ export async function listWorkers(db: Db): Promise<CitusWorker[]> {
  * partition), to another worker. 'auto' copies through logical replication, blocking writes only
  * at the end (the workers need wal_level = logical). Not inside a transaction.
  */
-export async function moveShard(db: Db, placement: ShardPlacement, to: CitusWorker, mode: ShardTransferMode = 'auto'): Promise<void> {
+export async function moveShard(db: Db, placement: ShardPlacement, to: WorkerNode, mode: ShardTransferMode = 'auto'): Promise<void> {
   await sql`select citus_move_shard_placement(${placement.shardId}::bigint, ${placement.host}, ${placement.port}::integer,
     ${to.host}, ${to.port}::integer, shard_transfer_mode => ${mode}::citus.shard_transfer_mode)`.execute(db);
 }

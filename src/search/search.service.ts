@@ -229,18 +229,22 @@ export async function explain(deps: ServiceDeps, tenant: Tenant, args: SearchArg
 type ValidSearch = ReturnType<typeof validateSearch>;
 
 function validateSearch(deps: ServiceDeps, args: SearchArgs) {
-  const input = validateSearchInput(deps, args);
   const mode = args.mode ?? 'VECTOR';
+  // HYBRID may take both: a client that embeds on its own side ranks the vector side by its vector
+  // and the keyword side by its words, and no embedding call is made.
+  const input = validateSearchInput(deps, args, { bothAllowed: mode === 'HYBRID' });
   if (mode !== 'VECTOR' && input.query === null) throw badUserInput('query', `${mode} search needs query text`);
   const fusion = validateFusion(args.fusion, deps.hybridVectorTrust);
   const shaping = validateShaping(args);
   return { ...input, mode, fusion, shaping, plan: { ...input.plan, mode, grouped: Boolean(shaping.groupBy) } };
 }
 
-function validateSearchInput(deps: ServiceDeps, args: SearchArgs) {
+function validateSearchInput(deps: ServiceDeps, args: SearchArgs, options: { bothAllowed?: boolean } = {}) {
   const hasQuery = args.query !== null && args.query !== undefined;
   const hasVector = args.vector !== null && args.vector !== undefined;
-  if (hasQuery && hasVector) throw badUserInput('query', 'give exactly one of query and vector, not both');
+  if (hasQuery && hasVector && !options.bothAllowed) {
+    throw badUserInput('query', 'give exactly one of query and vector, not both (only HYBRID takes both: the vector ranks, the words match)');
+  }
   // A vector variable sent as null (an example run without filling it in) is about the vector.
   if (!hasQuery && args.vector === null) {
     throw badUserInput('vector', `is null: give a vector of ${deps.embedder.dimensions} numbers, or query text instead (exactly one of query and vector)`);

@@ -1,5 +1,5 @@
 import { isolateTenantToOwnShard } from '../db/citus.js';
-import { type CitusWorker, findTenantPlacement, listWorkers, moveShard } from '../db/citus-placement.js';
+import { type WorkerNode, findTenantPlacement, listWorkers, moveShard } from '../db/citus-placement.js';
 import type { Database } from '../db/database.js';
 import type { VectorLayout } from '../db/vector-storage.js';
 import { AppError, badUserInput } from '../domain-errors.js';
@@ -22,11 +22,11 @@ type Deps = { database: Database; vectors: VectorLayout };
 
 /**
  * Moves a shared tenant into its own partition with an HNSW index. No-op when already dedicated.
- * On Citus the tenant then gets a shard of its own too (isolateOnCitus).
+ * Where the database is distributed (Citus) the tenant then gets a shard of its own too (isolateDedicatedTenant).
  */
 export async function promoteTenantById(deps: Deps, tenantId: TenantId): Promise<Tenant> {
   const promoted = await moveIntoOwnPartition(deps, tenantId);
-  await isolateOnCitus(deps, promoted);
+  await isolateDedicatedTenant(deps, promoted);
   return promoted;
 }
 
@@ -101,7 +101,7 @@ async function reattach(deps: Deps, tenant: Tenant): Promise<Tenant> {
  * that has written, so this runs after the promotion commits; it is idempotent, and a tenant left
  * unisolated by a failure here is isolated by the next promotion or placeTenant.
  */
-export async function isolateOnCitus(deps: Deps, tenant: Tenant): Promise<void> {
+export async function isolateDedicatedTenant(deps: Deps, tenant: Tenant): Promise<void> {
   if (!deps.database.distributed || tenant.placement !== 'DEDICATED' || tenant.state !== 'ACTIVE') return;
   await isolateTenantToOwnShard(deps.database.db, tenant.id, { shardTransferMode: 'block_writes' });
 }
@@ -125,14 +125,14 @@ export async function placeTenant(deps: Deps, tenant: Tenant, worker: string): P
   const workers = await listWorkers(deps.database.db);
   const target = workers.find((candidate) => `${candidate.host}:${candidate.port}` === worker);
   if (!target) throw badWorker(worker, workers);
-  await isolateOnCitus(deps, tenant);
+  await isolateDedicatedTenant(deps, tenant);
   const placement = await findTenantPlacement(deps.database.db, 'documents', tenant.id);
   if (!placement) throw new Error(`no shard placement found for tenant ${tenant.id}`);
   if (placement.host !== target.host || placement.port !== target.port) await moveShard(deps.database.db, placement, target, 'block_writes');
   return tenant;
 }
 
-function badWorker(worker: string, workers: CitusWorker[]): AppError {
+function badWorker(worker: string, workers: WorkerNode[]): AppError {
   const names = workers.map((candidate) => `${candidate.host}:${candidate.port}`).join(', ');
   return badUserInput('worker', `"${worker}" is not an active worker; the workers are ${names}`);
 }

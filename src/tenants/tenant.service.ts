@@ -2,7 +2,7 @@ import { isUniqueViolation } from '../db/postgres-errors.js';
 import { AppError, badUserInput, checkIntegerRange } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as partitions from './partition.repository.js';
-import { isolateOnCitus } from './placement.service.js';
+import { isolateDedicatedTenant } from './placement.service.js';
 import * as tenants from './tenant.repository.js';
 import { activeTenant, toTenant } from './tenant-row.js';
 import { withTenantExclusive } from './tenant-session.js';
@@ -43,7 +43,7 @@ export async function createTenant(
       return tenant;
     });
     // After the transaction: Citus splits shards only outside one that wrote.
-    await isolateOnCitus(deps, created);
+    await isolateDedicatedTenant(deps, created);
     return created;
   } catch (error) {
     if (isUniqueViolation(error, 'tenants_slug_key')) {

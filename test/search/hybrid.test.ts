@@ -60,6 +60,33 @@ describe('keyword and hybrid search', () => {
     }
   });
 
+  it("HYBRID takes the client's own vector with the words: the vector ranks, the words match, nothing is embedded", async () => {
+    const BOTH = `query($q: String, $v: [Float!], $mode: SearchMode) {
+      search(query: $q, vector: $v, mode: $mode, first: 4) { hits { distance keywordScore document { externalId } } info { mode } }
+    }`;
+    // The vector is the bread document's, the words are about whales: each side must follow its own input.
+    const v = embedText('Sourdough bread needs a lively starter.');
+    const callsBefore = t.embedderCalls.length;
+    const hybrid = await t.as(slug)(BOTH, { q: 'whales', v, mode: 'HYBRID' });
+    expect(hybrid.errors).toBeUndefined();
+    expect(t.embedderCalls.length).toBe(callsBefore);
+    const hits = hybrid.data!.search.hits as any[];
+    const byId = new Map(hits.map((h) => [h.document.externalId, h]));
+    expect(byId.get('bread').distance).toBeCloseTo(0, 5);
+    expect(byId.get('bread').keywordScore).toBeNull();
+    expect(byId.get('whales').keywordScore).toBeGreaterThan(0);
+    // The vector side's distances are the VECTOR search's for the same vector.
+    const vectorOnly = await t.as(slug)(BOTH, { v, mode: 'VECTOR' });
+    for (const hit of vectorOnly.data!.search.hits as any[]) expect(byId.get(hit.document.externalId)?.distance).toBeCloseTo(hit.distance, 6);
+    // VECTOR and KEYWORD keep exactly one.
+    for (const mode of ['VECTOR', 'KEYWORD']) {
+      const both = await t.as(slug)(BOTH, { q: 'whales', v, mode });
+      expect(errorCode(both)).toBe('BAD_USER_INPUT');
+      expect(both.errors?.[0]?.extensions?.field).toBe('query');
+      expect(both.errors?.[0]?.message).toContain('only HYBRID takes both');
+    }
+  });
+
   it('rejects KEYWORD without text and bad fusion settings, naming the field', async () => {
     const noText = await t.as(slug)('query($v: [Float!]) { search(vector: $v, mode: KEYWORD) { hits { rank } } }', {
       v: Array.from({ length: 512 }, () => 0.1),

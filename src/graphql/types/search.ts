@@ -125,7 +125,9 @@ const SearchResultRef = builder.objectRef<SearchResult>('SearchResult').implemen
 // The arguments search and searchMany share.
 function searchArgs(t: QueryFieldBuilder) {
   return {
-    query: t.arg.string({ required: false, description: 'Text to search for. Give exactly one of query and vector.' }),
+    query: t.arg.string({ required: false, description:
+        'Text to search for. Give exactly one of query and vector, except in HYBRID, which takes both: the vector ranks the vector side, the text the keyword side, and nothing is embedded.',
+    }),
     vector: t.arg.floatList({
       required: false,
       description: "A query vector of the deployment's dimension, values within ±1e15; under cosine, not a zero vector (it has no direction).",
