@@ -22,18 +22,8 @@ const children: ChildProcess[] = [];
 const serverEnv = () => ({
   PATH: process.env.PATH ?? '',
   HOME: process.env.HOME ?? '',
-  NODE_ENV: 'test',
-  DATA_DIR: join(dir, 'data'),
-  HOST: '127.0.0.1',
-  PORT: '0',
-  SEED_DEMO: 'false',
-  ADMIN_TOKEN,
+  ...embeddings.serverEnv(join(dir, 'data')),
   AUTH_MODE: 'apikey',
-  LOG_LEVEL: 'info',
-  EMBEDDING_PROVIDER: 'openai',
-  EMBEDDING_BASE_URL: embeddings.baseUrl,
-  EMBEDDING_MODEL: 'gated-test-model',
-  EMBEDDING_DIMENSIONS: '16',
 });
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { embeddingFor } from '../helpers/openai-embeddings-server.js';
+import { ADMIN_TOKEN } from '../helpers/test-app.js';
 
 /**
  * An OpenAI-compatible /v1/embeddings stand-in that can hold its answers: while closed, requests
@@ -27,8 +28,23 @@ export async function startGatedEmbeddingsServer(dimensions = 16) {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   return {
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    baseUrl,
+    /** The environment of a server process (npm start, a CLI) on dataDir that embeds through this stand-in. */
+    serverEnv: (dataDir: string): Record<string, string> => ({
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      SEED_DEMO: 'false',
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'info',
+      EMBEDDING_PROVIDER: 'openai',
+      EMBEDDING_BASE_URL: baseUrl,
+      EMBEDDING_MODEL: 'gated-test-model',
+      EMBEDDING_DIMENSIONS: String(dimensions),
+    }),
     /** Every text the server was asked to embed, in arrival order. */
     received,
     hold() {

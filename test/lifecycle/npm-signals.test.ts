@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createTenant } from '../../src/tenants/tenant.service.js';
-import { ADMIN_TOKEN } from '../helpers/test-app.js';
 import { startGatedEmbeddingsServer } from './gated-embeddings-server.js';
 import { type NpmScript, descendantPids, isRunning, runNpmScript, until, waitForOutput } from './npm-script.js';
 
@@ -20,18 +19,8 @@ const scripts: NpmScript[] = [];
 const started = new Set<number>();
 
 const env = () => ({
-  NODE_ENV: 'test',
-  DATA_DIR: join(dir, 'data'),
-  HOST: '127.0.0.1',
-  PORT: '0',
+  ...embeddings.serverEnv(join(dir, 'data')),
   EMBEDDED_DB_PORT: '0',
-  SEED_DEMO: 'false',
-  ADMIN_TOKEN,
-  LOG_LEVEL: 'info',
-  EMBEDDING_PROVIDER: 'openai',
-  EMBEDDING_BASE_URL: embeddings.baseUrl,
-  EMBEDDING_MODEL: 'gated-test-model',
-  EMBEDDING_DIMENSIONS: '16',
 });
 
 beforeAll(async () => {

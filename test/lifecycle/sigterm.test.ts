@@ -32,17 +32,7 @@ async function startServer(): Promise<Server> {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      DATA_DIR: dataDir,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      SEED_DEMO: 'false',
-      ADMIN_TOKEN,
-      LOG_LEVEL: 'info',
-      EMBEDDING_PROVIDER: 'openai',
-      EMBEDDING_BASE_URL: embeddings.baseUrl,
-      EMBEDDING_MODEL: 'gated-test-model',
-      EMBEDDING_DIMENSIONS: '16',
+      ...embeddings.serverEnv(dataDir),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
