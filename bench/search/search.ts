@@ -14,6 +14,7 @@
  *   DATABASE_URL=postgres://... npm run bench:search   # an external PostgreSQL with pgvector
  *   DATA_DIR=memory:// npm run bench:search           # the embedded engine in memory
  */
+import { sql } from 'kysely';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,6 @@ import { bareSearchHandler } from './bare-search-handler.js';
 import { requireProductionLibraries } from '../shared/production-libraries.js';
 import { benchConfig, countFromEnv, countsFromEnv } from '../shared/bench-config.js';
 import { cleanupStep } from '../shared/cleanup-step.js';
-import { buildHalfvecIndex, dropIndex, indexBytes, searchHalfvec } from './halfvec-lever.js';
 import { type ConcurrentPass, exactNearest, runConcurrentPass } from '../shared/concurrent-pass.js';
 import { measureFrameworkFloor } from './framework-floor.js';
 import { startHttpLoadClient } from '../shared/http-load-client.js';
@@ -141,8 +141,8 @@ try {
     await graphqlLoad.close();
     await bareLoad.close();
     await bare.close();
-    // The halfvec index build takes minutes at 100,000 vectors on the embedded engine: levers are
-    // measured at the first size, at every size with BENCH_LEVERS=all, never with BENCH_LEVERS=none.
+    // Levers are measured at the first size, at every size with BENCH_LEVERS=all, never with
+    // BENCH_LEVERS=none.
     const levered = process.env.BENCH_LEVERS === 'all' || (process.env.BENCH_LEVERS !== 'none' && size === sizes[0]);
     if (levered) {
       levers.push({ vectors: size, ...(await leverStudy(tenant, queries, truth)) });
@@ -236,22 +236,15 @@ async function searchInOneRoundTrip(tenant: Tenant, vector: string | Buffer, opt
 
 /**
  * Levers measured in the same run, one client, SQL level: the query vector as text against the
- * binary form the server sends, the statements unprepared against prepared, and an HNSW index
- * over half-precision casts against the full one.
+ * binary form the server sends, and the statements unprepared against prepared. (Half-precision
+ * indexes are VECTOR_STORAGE=float16 now: bench:dims measures them.)
  */
 async function leverStudy(tenant: Tenant, queries: number[][], truth: string[][]) {
   const search = (vector: string | Buffer, prepare = true) => searchInOneRoundTrip(tenant, vector, { prepare });
   const text = await runConcurrentPass(queries, 1, (q) => search(toVectorText(q)));
   const binary = await runConcurrentPass(queries, 1, (q) => search(toVectorParameter(q)));
   const unprepared = await runConcurrentPass(queries, 1, (q) => search(toVectorParameter(q), false));
-  const fullBytes = await indexBytes(app.deps.database.db, hnswIndexName(tenant.id));
-  const started = performance.now();
-  const half = await buildHalfvecIndex(app.deps.database.db, tenant, DIMENSIONS, tenant.hnsw);
-  const halfBuild = (performance.now() - started) / 1000;
-  // With both indexes present the planner picks by expression, so each query uses its own.
-  const halfPass = await runConcurrentPass(queries, 1, (q) => searchHalfvec(app.deps.database.db, tenant, q, K, DIMENSIONS));
-  const halfBytes = await indexBytes(app.deps.database.db, half);
-  await dropIndex(app.deps.database.db, half);
+  const fullBytes = await indexBytes(hnswIndexName(tenant.id));
   const found = (pass: { results: { external_id: string }[][] }) =>
     pass.results.slice(0, RECALL_QUERIES).map((r) => r.map((row) => row.external_id.slice(4)));
   return {
@@ -260,9 +253,10 @@ async function leverStudy(tenant: Tenant, queries: number[][], truth: string[][]
     sql_unprepared_p50_ms: round(summarizeLatencies(unprepared.latenciesMs).p50, 3),
     vector_index_mb: round(fullBytes / 2 ** 20, 1),
     vector_recall_at_10: round(recallAtK(found(binary), truth, K), 4),
-    halfvec_index_mb: round(halfBytes / 2 ** 20, 1),
-    halfvec_build_s: round(halfBuild, 1),
-    halfvec_p50_ms: round(summarizeLatencies(halfPass.latenciesMs).p50, 3),
-    halfvec_recall_at_10: round(recallAtK(halfPass.results.slice(0, RECALL_QUERIES).map((r) => r.map((id) => id.slice(4))), truth, K), 4),
   };
+}
+
+async function indexBytes(name: string): Promise<number> {
+  const { rows } = await sql<{ bytes: string }>`select pg_relation_size(to_regclass(${name})) as bytes`.execute(app.deps.database.db);
+  return Number(rows[0]?.bytes ?? 0);
 }

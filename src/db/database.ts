@@ -154,12 +154,6 @@ export function createDatabase(engine: Engine, options: DatabaseOptions): Databa
   return new Database(pool, engine.kind === 'embedded' ? 'embedded' : 'postgres', options);
 }
 
-/** Runs fn in a transaction, or inside the caller's when there already is one, so services compose. */
-export async function withTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  if (db.isTransaction) return fn(db);
-  return db.transaction().execute(fn);
-}
-
 const SETTING_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
 
 function checkedSettingName(name: string): string {
