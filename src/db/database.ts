@@ -1,6 +1,7 @@
 import { type Compilable, type CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Engine } from './engine.js';
+import { CompiledStatements } from './compiled-statements.js';
 import { runPipelined } from './pipeline.js';
 import type { Db, Tables } from './schema.js';
 import { transactionLocalSettingStatements, useSequentialShardAccess } from './citus.js';
@@ -35,6 +36,8 @@ export class Database {
   readonly db: Db;
   readonly poolSize: number;
   readonly statementTimeoutMs: number;
+  /** Hot statements' compiled text, by shape: what a tenant session reuses instead of compiling. */
+  readonly compiledStatements = new CompiledStatements();
   #engine: EngineKind;
   readonly #pool: pg.Pool;
   readonly #onQuery: ((sql: string) => void) | undefined;

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import type { Tenant } from '../tenants/tenant.js';
+import type { Tenant, TenantShard } from '../tenants/tenant.js';
 import { type SessionStatement, type TenantSession, inTenantSession } from '../tenants/tenant-session.js';
 import type { VectorPlan } from './search-plan.js';
 import {
@@ -88,7 +88,14 @@ export function vectorSearchStatement(database: Database, params: SearchParams, 
       return rows.length === params.limit ? fullGraphPage(rows, 'HNSW', plan.efSearch) : undefined;
     },
     pipelinedSettings: PLAN_ONCE,
+    ...(params.filter || params.where || params.excludeId ? {} : { shape: (shard, assumed) => ({ key: searchShapeKey(params, shard, assumed), bound: params.vector }) }),
   };
+}
+
+/** Everything an unfiltered search's text depends on; its one bound value is the query vector. */
+function searchShapeKey(params: SearchParams, shard: TenantShard, assumed: Tenant): string {
+  const layout = params.vectors ? `${params.vectors.kind} ${params.vectors.storage} ${params.vectors.dimensions}` : 'exact-order';
+  return `vector-search ${assumed.placement} ${shard.tenantId}/${shard.shard} ${params.metric} ${params.limit} ${layout}`;
 }
 
 /**

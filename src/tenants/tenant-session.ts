@@ -1,3 +1,4 @@
+import type { StatementShape } from '../db/compiled-statements.js';
 import type { Database, Db, Statement } from '../db/database.js';
 import { AppError } from '../domain-errors.js';
 import { type Tenant, type TenantShard, shardOf } from './tenant.js';
@@ -29,6 +30,11 @@ export type SessionStatement<T, R> = {
   read: (rows: R[], tenant: Tenant) => T | undefined;
   /** Settings only for the pipelined statement (planning choices that matter only when it is prepared). */
   pipelinedSettings?: Readonly<Record<string, string>>;
+  /**
+   * What the built statement is, when its text depends only on the shard, the tenant and values
+   * fixed per shape: then it is compiled once per shape (db/compiled-statements.ts), not per run.
+   */
+  shape?: (shard: TenantShard, tenant: Tenant) => StatementShape;
   /** false sends it unnamed, parsed and planned at each run (bench/search/search.ts measures what preparing saves). */
   prepare?: boolean;
 };
@@ -85,11 +91,19 @@ async function pipelined<T, R>(
   statement: SessionStatement<T, R>,
   settings: Readonly<Record<string, string>>,
 ): Promise<T | undefined> {
-  const opening = openTenantSessionStatement(known.id, { ...settings, ...statement.pipelinedSettings }).compile(database.db);
+  const openingSettings = { ...settings, ...statement.pipelinedSettings };
+  const opening = database.compiledStatements.compile({ key: `open-tenant-session ${known.id} ${JSON.stringify(openingSettings)}`, bound: undefined }, () =>
+    openTenantSessionStatement(known.id, openingSettings).compile(database.db),
+  );
+  const compile = (tenant: Tenant) => {
+    const shard = shardOf(tenant);
+    const build = () => statement.build(shard, tenant).compile();
+    return statement.shape ? database.compiledStatements.compile(statement.shape(shard, tenant), build) : build();
+  };
   const options = statement.prepare === undefined ? {} : { prepare: statement.prepare };
   let assumed = known;
   for (;;) {
-    const [openingRows, rows] = await database.executePipelined([opening, statement.build(shardOf(assumed), assumed).compile()], options);
+    const [openingRows, rows] = await database.executePipelined([opening, compile(assumed)], options);
     const tenant = activeTenant(openingRows?.[0] as TenantRow | undefined);
     if (tenant.placement === assumed.placement) return statement.read(rows as R[], tenant);
     assumed = tenant;
