@@ -18,6 +18,7 @@ import { type Readiness, createReadiness } from './observability/readiness.js';
 import { createTelemetry } from './observability/telemetry.js';
 import { rootFieldNames } from './graphql/schema.js';
 import { createServer } from './server.js';
+import { loadPersistedOperations } from './graphql/persisted-operations.plugin.js';
 import { createTenantCache } from './tenants/tenant-cache.js';
 import { createBackgroundMaintenance } from './tenants/background-maintenance.js';
 import { assertRowSecurityEnforced } from './tenants/row-security.service.js';
@@ -57,6 +58,8 @@ export async function startApp(
   const logger = options.logger ?? createLogger(config);
   const log = options.log ?? ((message: string) => logger.info(message));
   const admin = await resolveAdminToken(config);
+  // Before the engine starts: a bad manifest stops the server with nothing to close.
+  const persistedOperations = await loadPersistedOperations(config.persistedOperations);
   const engine = config.databaseUrl
     ? externalEngine(config.databaseUrl, config.databasePoolSize)
     : await startEmbeddedEngine({
@@ -143,6 +146,7 @@ export async function startApp(
       logError,
       observability: { logger, telemetry, readiness },
       guards,
+      persistedOperations,
     });
     return {
       yoga,

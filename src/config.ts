@@ -50,10 +50,13 @@ const environmentSchema = z.object({
   STATEMENT_TIMEOUT_MS: integer(0, 86_400_000).default(15_000),
   INTROSPECTION: booleanFlag.optional(),
   GRAPHIQL: booleanFlag.optional(),
+  PERSISTED_OPERATIONS: z.enum(['automatic', 'trusted', 'off']).default('automatic'),
+  TRUSTED_DOCUMENTS: z.string().min(1).optional(),
+  WORKERS: integer(1, 256).default(1),
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(1_000_000).default(50),
   RATE_LIMIT_BURST: integer(1, 1_000_000).default(100),
   MAX_DOCUMENTS_PER_TENANT: integer(0, Number.MAX_SAFE_INTEGER).default(0),
-}).superRefine(refineAuth).superRefine(refineEmbedding);
+}).superRefine(refineAuth).superRefine(refineEmbedding).superRefine(refineServing);
 
 export type Config = {
   nodeEnv: 'development' | 'production' | 'test';
@@ -97,6 +100,10 @@ export type Config = {
   introspection: boolean;
   /** Whether GET /graphql from a browser serves GraphiQL. */
   graphiql: boolean;
+  /** Operations named by hash: automatic persisted queries, trusted documents only (read from the file), or off. */
+  persistedOperations: { mode: 'automatic' | 'off' } | { mode: 'trusted'; file: string };
+  /** Server processes sharing the port (node:cluster); more than 1 only on an external database. */
+  workers: number;
   /** Longest a statement of a tenant's request may run (transaction-local statement_timeout); 0: no limit. */
   statementTimeoutMs: number;
   /** Per-tenant token bucket: sustained requests per second and burst; perSecond 0 turns it off. */
@@ -162,6 +169,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     // A production API does not hand out its schema or a query editor unless asked to.
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
+    persistedOperations:
+      e.PERSISTED_OPERATIONS === 'trusted' ? { mode: 'trusted', file: e.TRUSTED_DOCUMENTS as string } : { mode: e.PERSISTED_OPERATIONS },
+    workers: e.WORKERS,
     statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
     rateLimit: { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST },
     maxDocumentsPerTenant: e.MAX_DOCUMENTS_PER_TENANT,
@@ -178,6 +188,23 @@ type AuthEnvironment = {
   JWT_AUDIENCE?: string | undefined;
   JWT_ISSUER?: string | undefined;
 };
+
+function refineServing(
+  e: { PERSISTED_OPERATIONS: string; TRUSTED_DOCUMENTS?: string | undefined; WORKERS: number; DATABASE_URL?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if ((e.PERSISTED_OPERATIONS === 'trusted') !== (e.TRUSTED_DOCUMENTS !== undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TRUSTED_DOCUMENTS'],
+      message: 'names the trusted-documents manifest, and is set exactly when PERSISTED_OPERATIONS=trusted',
+    });
+  }
+  // The embedded engine belongs to one process (its data directory's lock).
+  if (e.WORKERS > 1 && e.DATABASE_URL === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['WORKERS'], message: 'more than 1 needs DATABASE_URL: the embedded engine serves one process' });
+  }
+}
 
 // dev mode trusts a header anyone can send: never in production.
 function refineAuth(e: AuthEnvironment, ctx: z.RefinementCtx): void {

@@ -1,6 +1,7 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import { createContextFactory } from './context.js';
+import { createCredentialsReader } from './auth/request-credentials.js';
 import { domainErrorFromDatabase } from './db/postgres-errors.js';
 import { GraphQLError } from 'graphql';
 import { useErrorReporting } from './graphql/error-reporting.plugin.js';
@@ -24,6 +25,7 @@ import { useInputSizeLimits } from './graphql/input-size.plugin.js';
 import { useIntrospection } from './graphql/introspection.plugin.js';
 import { type ExecutionEngine, useCompiledExecution } from './graphql/compiled-execution.plugin.js';
 import { useRequestSizeLimit } from './graphql/request-size.plugin.js';
+import { type PersistedOperations, usePersistedOperationsSetting } from './graphql/persisted-operations.plugin.js';
 import type { RateLimiter } from './tenants/rate-limiter.js';
 
 export type ServerOptions = {
@@ -42,6 +44,8 @@ export type ServerOptions = {
   guards: { limits: RequestLimits; introspection: boolean; graphiql: boolean; rateLimiter?: RateLimiter };
   /** How operations execute: compiled (default), or graphql-js's interpreter (bench:search compares them). */
   execution?: ExecutionEngine;
+  /** Operations named by hash: automatic persisted queries (default), trusted documents only, or off. */
+  persistedOperations?: PersistedOperations;
 };
 
 /** The GraphQL HTTP handler at /graphql, with GraphiQL bundled (no CDN): no listen() here. */
@@ -49,6 +53,8 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
   const { logError, observability, guards } = options;
   const authMode = options.authMode ?? 'dev';
   const graphiqlTenant = options.graphiqlTenant ?? 'demo';
+  const readCredentials = createCredentialsReader(options.adminToken);
+  const isAdmin = (request: Request) => readCredentials(request).isAdmin;
   const observer =
     observability &&
     createRequestObserver({ ...observability, ...observability.telemetry, graphqlEndpoint: '/graphql' });
@@ -77,6 +83,7 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
       // Refusals that need no parse come first: a forged or oversized request is never read.
       useCsrfPrevention(),
       useRequestSizeLimit(guards.limits.maxRequestBytes),
+      ...usePersistedOperationsSetting(options.persistedOperations ?? { mode: 'automatic' }, isAdmin),
       ...(observability ? useOperationalEndpoints({ ...observability, ...observability.telemetry }) : []),
       useErrorReporting(logError),
       // After useErrorReporting: the observer reads the request id and error codes it sets.
