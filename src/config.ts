@@ -190,7 +190,7 @@ type AuthEnvironment = {
 };
 
 function refineServing(
-  e: { PERSISTED_OPERATIONS: string; TRUSTED_DOCUMENTS?: string | undefined; WORKERS: number; DATABASE_URL?: string | undefined },
+  e: { PERSISTED_OPERATIONS: string; TRUSTED_DOCUMENTS?: string | undefined; WORKERS: number; PORT: number; DATABASE_URL?: string | undefined },
   ctx: z.RefinementCtx,
 ): void {
   if ((e.PERSISTED_OPERATIONS === 'trusted') !== (e.TRUSTED_DOCUMENTS !== undefined)) {
@@ -204,6 +204,8 @@ function refineServing(
   if (e.WORKERS > 1 && e.DATABASE_URL === undefined) {
     ctx.addIssue({ code: 'custom', path: ['WORKERS'], message: 'more than 1 needs DATABASE_URL: the embedded engine serves one process' });
   }
+  // Under node:cluster the workers' listen(0) share one random port, which closes with the worker that opened it.
+  if (e.WORKERS > 1 && e.PORT === 0) ctx.addIssue({ code: 'custom', path: ['WORKERS'], message: 'more than 1 needs a fixed PORT, not 0' });
 }
 
 // dev mode trusts a header anyone can send: never in production.
