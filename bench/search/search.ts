@@ -7,7 +7,9 @@
  * and b/h. Passes alternate their order between repeats, so a machine slowing down mid-run is
  * charged to all three alike. graphql-js runs in production mode, as on a deployed server.
  * Also: bulk load rows/s of precomputed vectors, HNSW build time, recall@10 against brute force,
- * peak RSS. Progress to stderr; stdout a table, then one JSON object as the last line.
+ * peak RSS, and at the first size the levers: SQL (text or binary vector, unprepared) and GraphQL
+ * (compiled or interpreted execution, the operation sent as a persisted hash, and a server process
+ * with WORKERS=1 against WORKERS=2 on an external database: graphql-levers.ts). Progress to stderr; stdout a table, then one JSON object as the last line.
  *
  *   npm run bench:search                          # 10,000 and 100,000 vectors, 1 and 10 clients
  *   BENCH_SIZES=10000 BENCH_QUERIES=200 npm run bench:search
@@ -31,6 +33,7 @@ import { benchConfig, countFromEnv, countsFromEnv } from '../shared/bench-config
 import { cleanupStep } from '../shared/cleanup-step.js';
 import { type ConcurrentPass, exactNearest, runConcurrentPass } from '../shared/concurrent-pass.js';
 import { measureFrameworkFloor } from './framework-floor.js';
+import { measureGraphqlLevers } from './graphql-levers.js';
 import { startHttpLoadClient } from '../shared/http-load-client.js';
 import { LOAD_BATCH, loadVectors } from '../shared/load-vectors.js';
 import { type LoopbackServer, listenOnLoopback } from '../shared/loopback-server.js';
@@ -145,7 +148,8 @@ try {
     // BENCH_LEVERS=none.
     const levered = process.env.BENCH_LEVERS === 'all' || (process.env.BENCH_LEVERS !== 'none' && size === sizes[0]);
     if (levered) {
-      levers.push({ vectors: size, ...(await leverStudy(tenant, queries, truth)) });
+      const graphqlLevers = await measureGraphqlLevers(app, config, slug, SEARCH, variables, Math.max(...CLIENT_COUNTS));
+      levers.push({ vectors: size, ...(await leverStudy(tenant, queries, truth)), ...graphqlLevers });
       log(JSON.stringify(levers.at(-1)));
     }
     if (process.env.BENCH_LEVERS !== 'none' && !frameworkFloor) {

@@ -15,6 +15,8 @@ export type HttpLoadClient = {
     clients: number,
     keep: number,
     headers?: readonly Record<string, string>[],
+    /** The operation's sha256, sent instead of its text (automatic persisted queries: register it first). */
+    persisted?: string,
   ): Promise<ConcurrentPass<T>>;
   close(): Promise<void>;
 };
@@ -28,9 +30,16 @@ export function startHttpLoadClient(url: string, headers: Record<string, string>
   const entry = new URL('./http-load.thread.ts', import.meta.url).href;
   const worker = new Worker(new URL('./typescript-worker.mjs', import.meta.url), { workerData: { entry, url, headers, maxSockets } });
   return {
-    async pass<T>(query: string, variables: readonly Record<string, unknown>[], clients: number, keep: number, headers?: readonly Record<string, string>[]) {
+    async pass<T>(
+      query: string,
+      variables: readonly Record<string, unknown>[],
+      clients: number,
+      keep: number,
+      headers?: readonly Record<string, string>[],
+      persisted?: string,
+    ) {
       const reply = once(worker, 'message');
-      worker.postMessage({ query, variables, clients, keep, headers } satisfies PassRequest);
+      worker.postMessage({ query, variables, clients, keep, headers, persisted } satisfies PassRequest);
       const [answer] = (await reply) as [ConcurrentPass<T> & { error?: string }];
       if (answer.error) throw new Error(answer.error);
       return answer;

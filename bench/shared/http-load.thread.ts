@@ -11,6 +11,8 @@ export type PassRequest = {
   keep: number;
   /** Per request, headers of its own beside the client's (a tenant per query); same order as variables. */
   headers?: readonly Record<string, string>[];
+  /** Send the operation's sha256 (a persisted operation the server already knows) instead of its text. */
+  persisted?: string;
 };
 
 type Body = { data?: unknown; errors?: { message?: string; extensions?: { code?: string } }[] };
@@ -40,8 +42,9 @@ port.on('message', async (message: PassRequest | 'close') => {
   }
 });
 
-async function runPass(client: LeanHttpClient, { query, variables, clients, keep, headers }: PassRequest) {
-  const requests = variables.map((v, i) => client.prepare(JSON.stringify({ query, variables: v }), headers?.[i]));
+async function runPass(client: LeanHttpClient, { query, variables, clients, keep, headers, persisted }: PassRequest) {
+  const operation = persisted ? { extensions: { persistedQuery: { version: 1, sha256Hash: persisted } } } : { query };
+  const requests = variables.map((v, i) => client.prepare(JSON.stringify({ ...operation, variables: v }), headers?.[i]));
   const pass = await runConcurrentPass(requests, clients, async (request) => {
     const { status, body } = await client.send(request);
     const parsed = JSON.parse(body) as Body;
