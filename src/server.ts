@@ -25,6 +25,7 @@ import { useIntrospection } from './graphql/introspection.plugin.js';
 import { useOrderedExecution } from './graphql/ordered-execution.plugin.js';
 import { useRequestSizeLimit } from './graphql/request-size.plugin.js';
 import type { RateLimiter } from './tenants/rate-limiter.js';
+import { useTenantExport } from './graphql/tenant-export.plugin.js';
 
 export type ServerOptions = {
   adminToken: string;
@@ -76,6 +77,7 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
       useCsrfPrevention(),
       useRequestSizeLimit(guards.limits.maxRequestBytes),
       ...(observability ? useOperationalEndpoints({ ...observability, ...observability.telemetry }) : []),
+      useTenantExport(deps, { adminToken: options.adminToken, logError }),
       useErrorReporting(logError),
       // After useErrorReporting: the observer reads the request id and error codes it sets.
       ...(observer ? [observer.plugin] : []),
