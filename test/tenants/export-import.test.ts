@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArchiveDocument, ArchiveHeader } from '../../src/tenants/archive/archive-format.js';
-import { openArchiveFile } from '../../src/tenants/archive/archive-file.js';
+import { openArchiveFile, writeArchiveFile } from '../../src/tenants/archive/archive-file.js';
+import { encodeArchive } from '../../src/tenants/archive/archive-writer.js';
 import { readArchive } from '../../src/tenants/archive/archive-reader.js';
 import { exportTenantDocuments } from '../../src/tenants/archive/tenant-export.service.js';
 import { jsonText } from '../../src/ingest/server-sink.js';
@@ -219,6 +220,35 @@ describe('import refusals', () => {
     const into = await adminExit(['import', target, cut, '--into-existing']);
     expect(into.code).toBe(1);
     expect(await documentCount(target)).toBe(0);
+  });
+
+  it('writes a document the server refuses to the rejects file, with its archive line, and loads the rest (exit 2)', async () => {
+    const header: ArchiveHeader = {
+      narwhal: 'tenant-archive',
+      version: 1,
+      tenant: { slug: 'made', name: 'Made', placement: 'SHARED', hnsw: { m: 16, efConstruction: 128 }, efSearch: 100 },
+      dimensions: DIMENSIONS,
+      distanceMetric: 'cosine',
+      model: t.app.deps.embedder.model,
+      exportedAt: new Date().toISOString(),
+    };
+    const document = (externalId: string, vector: Float32Array): ArchiveDocument => ({
+      externalId, content: externalId, metadata: {}, model: 'client-supplied', createdAt: header.exportedAt, updatedAt: header.exportedAt, vector,
+    });
+    async function* documents() {
+      yield document('good', VECTORS[0]!);
+      yield document('zero', new Float32Array(DIMENSIONS)); // no direction: cosine refuses it
+      yield document('also-good', VECTORS[1]!);
+    }
+    const made = join(dir, 'made.jsonl');
+    await writeArchiveFile(made, encodeArchive(header, documents()));
+    const slug = `made-${Date.now()}`;
+    const result = await adminExit(['import', slug, made, '--batch-size', '1']);
+    expect(result.code).toBe(2);
+    const rejects = (await readFile(`${made}.rejects.jsonl`, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    expect(rejects).toHaveLength(1);
+    expect(rejects[0]).toMatchObject({ line: 3, input: { externalId: 'zero' } });
+    expect(await documentCount(slug)).toBe(2);
   });
 
   it('refuses a foreign file on line 1', async () => {
