@@ -22,7 +22,7 @@ import { useCsrfPrevention } from './graphql/csrf-prevention.plugin.js';
 import { createDocumentCaches } from './graphql/document-cache.js';
 import { useInputSizeLimits } from './graphql/input-size.plugin.js';
 import { useIntrospection } from './graphql/introspection.plugin.js';
-import { useOrderedExecution } from './graphql/ordered-execution.plugin.js';
+import { type ExecutionEngine, useCompiledExecution } from './graphql/compiled-execution.plugin.js';
 import { useRequestSizeLimit } from './graphql/request-size.plugin.js';
 import type { RateLimiter } from './tenants/rate-limiter.js';
 import { useTenantExport } from './graphql/tenant-export.plugin.js';
@@ -41,6 +41,8 @@ export type ServerOptions = {
   observability?: { logger: Logger; telemetry: Telemetry; readiness: Readiness };
   /** Abuse limits: what one request may ask for, introspection, GraphiQL, per-tenant rate. */
   guards: { limits: RequestLimits; introspection: boolean; graphiql: boolean; rateLimiter?: RateLimiter };
+  /** How operations execute: compiled (default), or graphql-js's interpreter (bench:search compares them). */
+  execution?: ExecutionEngine;
 };
 
 /** The GraphQL HTTP handler at /graphql, with GraphiQL bundled (no CDN): no listen() here. */
@@ -84,7 +86,7 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
       ...useQueryLimits(guards.limits, { hideFieldSuggestions: !guards.introspection }),
       useIntrospection(guards.introspection),
       useInputSizeLimits(inputSizeLimits(deps)),
-      useOrderedExecution(),
+      useCompiledExecution(options.execution),
     ],
     // Yoga logs every error it masks or rewrites; useErrorReporting logs the unexpected ones
     // itself, with the request id, so yoga only reports what never became a GraphQL result.
