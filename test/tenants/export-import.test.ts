@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArchiveDocument, ArchiveHeader } from '../../src/tenants/archive/archive-format.js';
 import { openArchiveFile, writeArchiveFile } from '../../src/tenants/archive/archive-file.js';
+import { downloadArchive } from '../../src/tenants/archive/archive-download.js';
 import { encodeArchive } from '../../src/tenants/archive/archive-writer.js';
 import { readArchive } from '../../src/tenants/archive/archive-reader.js';
 import { exportTenantDocuments } from '../../src/tenants/archive/tenant-export.service.js';
@@ -281,6 +282,23 @@ describe('the export endpoint and its GraphQL surface', () => {
     expect(ok.headers.get('x-narwhal-documents')).toBe('9');
     const text = await ok.text();
     expect(JSON.parse(text.trimEnd().split('\n').at(-1)!)).toMatchObject({ end: true, documents: 9 });
+  });
+
+  it('export leaves no file when the stream is cut short (a server that stops mid-export)', async () => {
+    const whole = await (await fetch(`${server.origin}/admin/tenants/${slug}/export`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    const cut = whole.slice(0, whole.lastIndexOf('\n', whole.length - 2) + 1); // without the trailer
+    const stub = await serveOnLoopback((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      response.end(cut);
+    });
+    try {
+      const path = join(dir, 'cut-export.jsonl.gz');
+      await expect(downloadArchive(stub.url, ADMIN_TOKEN, slug, path)).rejects.toThrow(/^line 11: the file is truncated/);
+      await expect(readFile(path)).rejects.toThrow(/ENOENT/);
+      await expect(readFile(join(dir, 'cut-export.jsonl.partial.gz'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await stub.close();
+    }
   });
 
   it('Query.tenantExport names the path and count, for the admin only', async () => {
