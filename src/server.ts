@@ -27,6 +27,7 @@ import { type ExecutionEngine, useCompiledExecution } from './graphql/compiled-e
 import { useRequestSizeLimit } from './graphql/request-size.plugin.js';
 import { type PersistedOperations, usePersistedOperationsSetting } from './graphql/persisted-operations.plugin.js';
 import type { RateLimiter } from './tenants/rate-limiter.js';
+import { useTenantExport } from './graphql/tenant-export.plugin.js';
 
 export type ServerOptions = {
   adminToken: string;
@@ -85,6 +86,7 @@ export function createServer(deps: ServiceDeps, options: ServerOptions) {
       useRequestSizeLimit(guards.limits.maxRequestBytes),
       ...usePersistedOperationsSetting(options.persistedOperations ?? { mode: 'automatic' }, isAdmin),
       ...(observability ? useOperationalEndpoints({ ...observability, ...observability.telemetry }) : []),
+      useTenantExport(deps, { adminToken: options.adminToken, logError }),
       useErrorReporting(logError),
       // After useErrorReporting: the observer reads the request id and error codes it sets.
       ...(observer ? [observer.plugin] : []),

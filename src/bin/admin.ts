@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REEMBED_LIMITS } from '../documents/reembed.service.js';
 import { HNSW_LIMITS } from '../tenants/tenant.js';
+import { ARCHIVE_USAGE, runArchiveCommand } from '../ingest/archive-commands.js';
 
 const TENANT_FIELDS = 'slug name placement state documentCount indexSizeBytes hnsw { m efConstruction } efSearch worker';
 
@@ -59,6 +60,7 @@ const USAGE = `Usage:
 ${Object.values(COMMANDS)
   .map((c) => `  npm run admin -- ${c.usage}`)
   .join('\n')}
+${ARCHIVE_USAGE.map((usage) => `  npm run admin -- ${usage}`).join('\n')}
   npm run admin -- --help
 
 Talks to NARWHAL_URL (default http://localhost:4000/graphql) with ADMIN_TOKEN
@@ -81,6 +83,8 @@ function parseCommandLine() {
         'ef-construction': { type: 'string' },
         'batch-size': { type: 'string' },
         worker: { type: 'string' },
+        'into-existing': { type: 'boolean' },
+        rejects: { type: 'string' },
       },
     });
   } catch (error) {
@@ -95,6 +99,14 @@ function integerOption(option: Option, raw: string | undefined): number | null {
   return Number(raw);
 }
 
+function url(): string {
+  return process.env.NARWHAL_URL ?? `http://localhost:${process.env.PORT ?? 4000}/graphql`;
+}
+
+async function adminToken(): Promise<string> {
+  return process.env.ADMIN_TOKEN ?? (await readFile(join(process.env.DATA_DIR ?? './data', 'admin-token'), 'utf8').catch(() => '')).trim();
+}
+
 const { positionals, values } = parseCommandLine();
 if (values.help || positionals[0] === 'help') {
   console.log(USAGE);
@@ -102,6 +114,17 @@ if (values.help || positionals[0] === 'help') {
 }
 const [name, slug, ...extra] = positionals;
 if (!name) refuse('No command given.');
+if (name === 'export' || name === 'import') {
+  const [file, ...more] = extra;
+  if (!slug || !file) refuse(`${name} needs a tenant slug and a file.`);
+  if (more.length > 0) refuse(`Unexpected argument "${more[0]}".`);
+  if (name === 'export' && (values['into-existing'] || values.rejects || values['batch-size'])) refuse('export takes no options.');
+  const batchSize = integerOption('batch-size', values['batch-size']) ?? 256;
+  if (batchSize < 1) refuse('--batch-size must be at least 1.');
+  const args = { url: url(), adminToken: await adminToken(), slug, file, intoExisting: values['into-existing'] === true, batchSize, rejects: values.rejects };
+  process.exit(await runArchiveCommand(name, args));
+}
+if (values['into-existing'] || values.rejects) refuse(`--into-existing and --rejects apply to import only.`);
 const command = Object.hasOwn(COMMANDS, name) ? (COMMANDS[name] as Command) : refuse(`Unknown command "${name}".`);
 if (command.slug === 'required' && !slug) refuse(`${name} needs a tenant slug.`);
 if (command.slug === 'none' && slug !== undefined) refuse(`${name} takes no slug, got "${slug}".`);
@@ -111,9 +134,7 @@ for (const option of ['state', 'm', 'ef-construction', 'batch-size', 'worker'] a
   if (values[option] !== undefined && !command.options?.includes(option)) refuse(`--${option} does not apply to ${name}.`);
 }
 
-const url = process.env.NARWHAL_URL ?? `http://localhost:${process.env.PORT ?? 4000}/graphql`;
-const token =
-  process.env.ADMIN_TOKEN ?? (await readFile(join(process.env.DATA_DIR ?? './data', 'admin-token'), 'utf8').catch(() => '')).trim();
+const token = await adminToken();
 const variables = {
   ...(slug ? { slug } : {}),
   ...(values.state ? { state: values.state } : {}),
@@ -127,12 +148,12 @@ const variables = {
 type Answer = { data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] };
 
 async function send(): Promise<Answer> {
-  const response = await fetch(url, {
+  const response = await fetch(url(), {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query: command.query, variables }),
   }).catch((error: unknown) => {
-    console.error(`Cannot reach ${url}: ${error instanceof Error ? error.message : String(error)}. Is the server running?`);
+    console.error(`Cannot reach ${url()}: ${error instanceof Error ? error.message : String(error)}. Is the server running?`);
     process.exit(1);
   });
   const body = (await response.json()) as Answer;

@@ -8,6 +8,7 @@ export type ValidDocumentInput = {
   content: string;
   metadata: Record<string, unknown>;
   embedding: readonly number[] | null;
+  embeddingModel: string | null;
 };
 
 /**
@@ -47,6 +48,7 @@ export function validateDocumentBatch(
       content,
       metadata: validateMetadata(field('metadata'), input.metadata),
       embedding: input.embedding ? validateVector(field('embedding'), input.embedding, limits.dimensions, limits.metric) : null,
+      embeddingModel: validateEmbeddingModel(field('embeddingModel'), input),
     };
   });
 }
@@ -96,4 +98,21 @@ function float4SquaredNorm(vector: readonly number[]): number {
     norm = Math.fround(norm + Math.fround(single * single));
   }
   return norm;
+}
+
+export const EMBEDDING_MODEL_MAX_LENGTH = 200;
+
+/**
+ * The model a precomputed vector came from: only with `embedding` (a label without a vector would
+ * mislabel what the deployment embeds). Restoring an archive keeps each document's recorded model,
+ * so reembedTenant later tells which vectors are current exactly as it did before the export.
+ */
+function validateEmbeddingModel(field: string, input: DocumentInput): string | null {
+  const model = input.embeddingModel;
+  if (model === null || model === undefined) return null;
+  if (!input.embedding) throw badUserInput(field, 'is only accepted with `embedding` (the vector that model computed)');
+  if (model.trim() === '' || model.length > EMBEDDING_MODEL_MAX_LENGTH) {
+    throw badUserInput(field, `must be 1-${EMBEDDING_MODEL_MAX_LENGTH} characters, not blank`);
+  }
+  return model;
 }

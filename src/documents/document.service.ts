@@ -74,7 +74,7 @@ async function writeBatch(
     content: doc.content,
     metadata: doc.metadata,
     embedding: toVectorParameter(doc.embedding ?? (embedded[next++] as number[])),
-    embedding_model: doc.embedding ? CLIENT_SUPPLIED_MODEL : deps.embedder.model,
+    embedding_model: doc.embedding ? (doc.embeddingModel ?? CLIENT_SUPPLIED_MODEL) : deps.embedder.model,
     content_hash: doc.contentHash,
   }));
   const metadataOnly = docs

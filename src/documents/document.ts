@@ -19,6 +19,8 @@ export type DocumentInput = {
   content: string;
   metadata?: unknown;
   embedding?: readonly number[] | null;
+  /** The model that computed `embedding` (an archive's import); default CLIENT_SUPPLIED_MODEL. */
+  embeddingModel?: string | null;
 };
 
 /** Recorded as the model of documents whose vectors the client computed itself. */

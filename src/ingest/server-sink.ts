@@ -99,13 +99,13 @@ function serverSink(post: Post, headers: Record<string, string>): IngestSink {
   };
 }
 
-async function postGraphQL(url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<Answer> {
+export async function postGraphQL(url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<Answer> {
   let response: Response;
   try {
     response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-      body: JSON.stringify({ query, variables }),
+      body: jsonText({ query, variables }),
     });
   } catch (error) {
     throw new Error(`cannot reach the server at ${url}: ${describeCause(error)}`, { cause: error });
@@ -118,7 +118,7 @@ async function postGraphQL(url: string, query: string, variables: Record<string,
   }
 }
 
-function orThrow(answer: Answer): Record<string, any> {
+export function orThrow(answer: Answer): Record<string, any> {
   const error = answer.errors?.[0];
   if (error) throw asAppError(error);
   return answer.data ?? {};
@@ -132,4 +132,18 @@ function asAppError(error: GraphQLError): AppError {
 function describeCause(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * JSON.stringify, except that -0 stays -0: JSON.stringify prints it as 0, and an archive's
+ * vectors must reach the server bit for bit (JSON.parse reads "-0" back as -0).
+ */
+export function jsonText(value: unknown): string {
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : jsonText(item))).join(',')}]`;
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+    const entries = Object.entries(value).filter(([, item]) => item !== undefined && typeof item !== 'function');
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${jsonText(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

@@ -34,6 +34,11 @@ const DocumentInput = builder.inputType('DocumentInput', {
       description:
         "A precomputed vector of the deployment's dimension, used instead of embedding `content`; values within ±1e15, and under cosine not a zero vector.",
     }),
+    embeddingModel: t.string({
+      required: false,
+      description:
+        'The model that computed `embedding` (only with it), recorded as the document\'s embeddingModel; default "client-supplied". Restoring an export sends each document\'s model, so a vector of the deployment\'s model stays current and is not re-embedded.',
+    }),
   }),
 });
 
