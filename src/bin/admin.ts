@@ -14,7 +14,7 @@ type Command = { usage: string; query: string; slug: 'required' | 'optional' | '
 
 const COMMANDS: Record<string, Command> = {
   list: {
-    usage: 'list [--state ACTIVE|INACTIVE|DELETED]',
+    usage: 'list [--state ACTIVE|INACTIVE|DELETED|OFFLOADED]',
     slug: 'none',
     options: ['state'],
     result: 'tenants',
