@@ -3,7 +3,8 @@
 -- naming its file, the file's sha256 and how many documents it holds, so activateTenant can find
 -- the file, refuse one that is missing or altered, and restore the rows. The file name and the
 -- state change in the same transaction that removes the rows: whichever side of that commit a
--- crash falls on, the tenant is whole in exactly one place. The last check holds that invariant.
+-- crash falls on, the tenant is whole in exactly one place. The last check holds that an OFFLOADED
+-- tenant always names its file.
 alter table tenants drop constraint tenants_state_check;
 alter table tenants
   add constraint tenants_state_check check (state in ('ACTIVE', 'INACTIVE', 'DELETED', 'OFFLOADED')),
@@ -12,4 +13,4 @@ alter table tenants
   add column offload_documents bigint check (offload_documents >= 0),
   add column offloaded_at timestamptz,
   add constraint tenants_offload_check check (
-    (state = 'OFFLOADED') = (offload_file is not null and offload_sha256 is not null and offload_documents is not null));
+    state <> 'OFFLOADED' or (offload_file is not null and offload_sha256 is not null and offload_documents is not null));
