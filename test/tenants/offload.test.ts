@@ -77,6 +77,34 @@ describe('offloadTenant and activateTenant', { timeout: 120_000 }, () => {
     expect(settings.data!.tenantBySlug).toEqual({ hnsw: { m: 8, efConstruction: 40 }, efSearch: 77 });
   });
 
+  it('loses no acknowledged write made while the tenant is being offloaded, and lands none after', async () => {
+    const slug = await t.createTenant('busy', { placement: 'DEDICATED' });
+    await fillTenant(t, slug, 100);
+    const acknowledged = new Set(Array.from({ length: 100 }, (_, i) => `doc-${i}`));
+    const refusals: (string | undefined)[] = [];
+    let offloaded = false;
+    let afterOffload = 0;
+    const writer = async (id: number) => {
+      for (let n = 0; !offloaded || n < 3; n++) {
+        const result = await t.as(slug)('mutation($d: [DocumentInput!]!) { upsertDocuments(documents: $d) { documents { externalId } } }', {
+          d: [{ externalId: `w${id}-${n}`, content: `written during offload ${n}` }],
+        });
+        if (result.errors) refusals.push(errorCode(result));
+        else acknowledged.add(`w${id}-${n}`);
+        if (offloaded) afterOffload++;
+      }
+    };
+    const writers = [writer(1), writer(2)];
+    const result = await offload(slug);
+    offloaded = true;
+    await Promise.all(writers);
+    expect(result.data!.offloadTenant.state).toBe('OFFLOADED');
+    expect(afterOffload).toBeGreaterThan(0);
+    expect(new Set(refusals)).toEqual(new Set(['TENANT_OFFLOADED']));
+    expect((await activate(slug)).data!.activateTenant.state).toBe('ACTIVE');
+    expect(new Set(Object.keys(await storedVectors(t, slug)))).toEqual(acknowledged);
+  });
+
   it('offloads an INACTIVE tenant (its detached rows) and restores it ACTIVE', async () => {
     const slug = await t.createTenant('cold', { placement: 'DEDICATED' });
     await fillTenant(t, slug, 40);
