@@ -124,7 +124,9 @@ export async function restoreTenant(deps: Deps, tenant: Tenant): Promise<Tenant>
     restoredFile = offload.offload_file;
     return active;
   });
-  if (restoredFile) await removeOffloadFile(dir, restoredFile);
+  // The tenant is restored whatever happens here: a file that cannot be deleted now is a stray,
+  // removed by the tenant's next offload or restore.
+  if (restoredFile) await removeOffloadFile(dir, restoredFile).catch(() => undefined);
   // After the commit, as after a promotion: Citus splits shards only outside a transaction that wrote.
   await isolateDedicatedTenant(deps, restored);
   if (restoredFile && restored.placement === 'DEDICATED') await prewarmIndex(deps, restored);
