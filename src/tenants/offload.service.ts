@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type { Db } from '../db/database.js';
 import { toVectorParameter } from '../db/vector.js';
 import { AppError } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
@@ -163,7 +164,7 @@ function checkHeader(deps: Deps, tenant: Tenant, header: ArchiveHeader): void {
   }
 }
 
-async function* readDocuments(trx: Parameters<typeof offloads.listDocumentsForOffload>[0], source: offloads.RowSource): AsyncGenerator<ArchiveDocument> {
+async function* readDocuments(trx: Db, source: offloads.RowSource): AsyncGenerator<ArchiveDocument> {
   let after: string | null = null;
   for (;;) {
     const rows = await offloads.listDocumentsForOffload(trx, source, { after, limit: PAGE_ROWS });
