@@ -125,6 +125,8 @@ export async function startApp(
       hybridVectorTrust: defaultVectorTrust(embedder.model, config.hybridVectorTrust),
       tenantCache: createTenantCache({ ttlMs: config.tenantCacheTtlMs }),
       onSearch: telemetry.onSearch,
+      ...(config.offloadDir ? { offloadDir: config.offloadDir } : {}),
+      ...(config.offloadTestPause ? { offloadTestPause: config.offloadTestPause } : {}),
       maintenance: createBackgroundMaintenance({
         database,
         vectors,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { booleanFlag, integer } from './environment-values.js';
 import { type EmbeddingConfig, embeddingConfig, embeddingEnvironment, refineEmbedding } from './embeddings/embedding-config.js';
@@ -5,6 +6,7 @@ import { DISTANCE_METRICS } from './db/vector.js';
 import { VECTOR_STORAGES, type VectorStorage } from './db/vector-storage.js';
 import { AUTH_MODES, type AuthConfig } from './auth/auth-config.js';
 import { LOG_LEVELS, type LogLevel } from './logging/logger.js';
+import { OFFLOAD_PAUSE_POINTS, type OffloadPausePoint } from './tenants/offload-pause.js';
 
 /** Every setting Narwhal reads from the environment, with its default. */
 const environmentSchema = z.object({
@@ -56,7 +58,9 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(1_000_000).default(50),
   RATE_LIMIT_BURST: integer(1, 1_000_000).default(100),
   MAX_DOCUMENTS_PER_TENANT: integer(0, Number.MAX_SAFE_INTEGER).default(0),
-}).superRefine(refineAuth).superRefine(refineEmbedding).superRefine(refineServing);
+  OFFLOAD_DIR: z.string().min(1).optional(),
+  OFFLOAD_TEST_PAUSE: z.enum(OFFLOAD_PAUSE_POINTS).optional(),
+}).superRefine(refineAuth).superRefine(refineEmbedding).superRefine(refineOffload).superRefine(refineServing);
 
 export type Config = {
   nodeEnv: 'development' | 'production' | 'test';
@@ -110,6 +114,14 @@ export type Config = {
   rateLimit: { perSecond: number; burst: number };
   /** Most documents one tenant may hold; 0: unlimited. */
   maxDocumentsPerTenant: number;
+  /**
+   * Where offloadTenant writes tenants' archives. Default <DATA_DIR>/offload on the embedded
+   * engine; with DATABASE_URL it must be set (storage every server process sees), else offloading
+   * is refused. Undefined: offloading refused.
+   */
+  offloadDir: string | undefined;
+  /** Tests only (crash tests): the offload step at which the server stops and waits to be killed. */
+  offloadTestPause: OffloadPausePoint | undefined;
 };
 
 /** What one request may ask for, checked before anything reaches the database or the embedder. */
@@ -175,7 +187,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
     rateLimit: { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST },
     maxDocumentsPerTenant: e.MAX_DOCUMENTS_PER_TENANT,
+    offloadDir: e.OFFLOAD_DIR ?? (e.DATABASE_URL || e.DATA_DIR.startsWith('memory://') ? undefined : join(e.DATA_DIR, 'offload')),
+    offloadTestPause: e.OFFLOAD_TEST_PAUSE,
   };
+}
+
+// A pause hook that stops offloads would be an outage in production: only tests may set it.
+function refineOffload(e: { NODE_ENV: string; OFFLOAD_TEST_PAUSE?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (e.OFFLOAD_TEST_PAUSE !== undefined && e.NODE_ENV === 'production') {
+    ctx.addIssue({ code: 'custom', path: ['OFFLOAD_TEST_PAUSE'], message: 'is for crash tests and cannot be set when NODE_ENV=production' });
+  }
 }
 
 type AuthEnvironment = {

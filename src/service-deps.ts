@@ -4,6 +4,7 @@ import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import type { DistanceMetric } from './db/vector.js';
 import type { TenantCache } from './tenants/tenant-cache.js';
 import type { BackgroundMaintenance } from './tenants/background-maintenance.js';
+import type { OffloadPausePoint } from './tenants/offload-pause.js';
 
 /** What the services need, wired once in main.ts (or a test) and passed down explicitly. */
 export type ServiceDeps = {
@@ -25,6 +26,10 @@ export type ServiceDeps = {
   tenantCache?: TenantCache;
   /** Background work that follows writes: statistics, automatic promotion. */
   maintenance: BackgroundMaintenance;
+  /** Where offloaded tenants' archives go (OFFLOAD_DIR); absent: offloadTenant is refused. */
+  offloadDir?: string;
+  /** Crash tests only: the offload step at which to stop and wait to be killed (OFFLOAD_TEST_PAUSE). */
+  offloadTestPause?: OffloadPausePoint;
   /** Told how each search was answered (metrics); must not throw. */
   onSearch?: (search: { strategy: string; mode: string }) => void;
 };

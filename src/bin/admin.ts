@@ -11,11 +11,19 @@ import { ARCHIVE_USAGE, runArchiveCommand } from '../ingest/archive-commands.js'
 const TENANT_FIELDS = 'slug name placement state documentCount indexSizeBytes hnsw { m efConstruction } efSearch worker';
 
 type Option = 'state' | 'm' | 'ef-construction' | 'batch-size' | 'worker';
-type Command = { usage: string; query: string; slug: 'required' | 'optional' | 'none'; options?: Option[]; result: string };
+type Command = {
+  usage: string;
+  query: string;
+  slug: 'required' | 'optional' | 'none';
+  options?: Option[];
+  result: string;
+  /** A second positional argument after the slug, sent as this variable (clone's new slug). */
+  second?: 'to';
+};
 
 const COMMANDS: Record<string, Command> = {
   list: {
-    usage: 'list [--state ACTIVE|INACTIVE|DELETED]',
+    usage: 'list [--state ACTIVE|INACTIVE|DELETED|OFFLOADED]',
     slug: 'none',
     options: ['state'],
     result: 'tenants',
@@ -37,6 +45,19 @@ const COMMANDS: Record<string, Command> = {
     options: ['worker'],
     result: 'placeTenant',
     query: `mutation($slug: String!, $worker: String!) { placeTenant(slug: $slug, worker: $worker) { ${TENANT_FIELDS} } }`,
+  },
+  offload: {
+    usage: 'offload <slug>   (documents to an archive in the server\'s OFFLOAD_DIR; activate restores them)',
+    slug: 'required',
+    result: 'offloadTenant',
+    query: `mutation($slug: String!) { offloadTenant(slug: $slug) { ${TENANT_FIELDS} } }`,
+  },
+  clone: {
+    usage: 'clone <from-slug> <to-slug>   (documents, settings and index under a new slug)',
+    slug: 'required',
+    second: 'to',
+    result: 'cloneTenant',
+    query: `mutation($slug: String!, $to: String!) { cloneTenant(from: $slug, to: $to) { ${TENANT_FIELDS} } }`,
   },
   vacuum: { usage: 'vacuum [slug]', slug: 'optional', result: 'vacuumAnalyze', query: 'mutation($slug: String) { vacuumAnalyze(slug: $slug) }' },
   prewarm: { usage: 'prewarm <slug>', slug: 'required', result: 'prewarmTenant', query: 'mutation($slug: String!) { prewarmTenant(slug: $slug) { available blocksLoaded message } }' },
@@ -112,10 +133,10 @@ if (values.help || positionals[0] === 'help') {
   console.log(USAGE);
   process.exit(0);
 }
-const [name, slug, ...extra] = positionals;
+const [name, slug, ...rest] = positionals;
 if (!name) refuse('No command given.');
 if (name === 'export' || name === 'import') {
-  const [file, ...more] = extra;
+  const [file, ...more] = rest;
   if (!slug || !file) refuse(`${name} needs a tenant slug and a file.`);
   if (more.length > 0) refuse(`Unexpected argument "${more[0]}".`);
   if (name === 'export' && (values['into-existing'] || values.rejects || values['batch-size'])) refuse('export takes no options.');
@@ -128,6 +149,9 @@ if (values['into-existing'] || values.rejects) refuse(`--into-existing and --rej
 const command = Object.hasOwn(COMMANDS, name) ? (COMMANDS[name] as Command) : refuse(`Unknown command "${name}".`);
 if (command.slug === 'required' && !slug) refuse(`${name} needs a tenant slug.`);
 if (command.slug === 'none' && slug !== undefined) refuse(`${name} takes no slug, got "${slug}".`);
+const second = command.second ? rest[0] : undefined;
+if (command.second && second === undefined) refuse(`${name} needs a second slug (${command.usage}).`);
+const extra = command.second ? rest.slice(1) : rest;
 if (extra.length > 0) refuse(`Unexpected argument "${extra[0]}".`);
 if (name === 'place' && !values.worker) refuse('place needs --worker <host:port> (see Tenant.worker in show).');
 for (const option of ['state', 'm', 'ef-construction', 'batch-size', 'worker'] as const) {
@@ -137,6 +161,7 @@ for (const option of ['state', 'm', 'ef-construction', 'batch-size', 'worker'] a
 const token = await adminToken();
 const variables = {
   ...(slug ? { slug } : {}),
+  ...(command.second && second !== undefined ? { [command.second]: second } : {}),
   ...(values.state ? { state: values.state } : {}),
   ...(values.worker ? { worker: values.worker } : {}),
   ...(name === 'rebuild-index'

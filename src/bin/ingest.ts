@@ -138,7 +138,7 @@ async function main(): Promise<number> {
 async function loadLocally(app: App, args: Args, source: DocumentSource): Promise<number> {
   const tenant = await findTenantBySlug(app.deps, args.slug!);
   if (!tenant) throw new AppError('TENANT_NOT_FOUND', `No tenant with slug "${args.slug}"`);
-  if (tenant.state !== 'ACTIVE') throw new AppError('TENANT_INACTIVE', `Tenant "${args.slug}" is ${tenant.state}; activate it first`);
+  if (tenant.state !== 'ACTIVE') throw new AppError(tenant.state === 'OFFLOADED' ? 'TENANT_OFFLOADED' : 'TENANT_INACTIVE', `Tenant "${args.slug}" is ${tenant.state}; activate it first`);
   if (args.buildIndexAfter && tenant.placement !== 'DEDICATED') {
     throw new AppError('FAILED_PRECONDITION', `--build-index-after: tenant "${args.slug}" is SHARED and has no HNSW index of its own`);
   }

@@ -24,9 +24,14 @@ export type TenantsTable = {
   hnsw_ef_construction: number;
   ef_search: number;
   placement: ColumnType<string, 'SHARED' | 'DEDICATED', 'SHARED' | 'DEDICATED'>;
-  state: ColumnType<string, never, 'ACTIVE' | 'INACTIVE' | 'DELETED'>;
+  state: ColumnType<string, never, 'ACTIVE' | 'INACTIVE' | 'DELETED' | 'OFFLOADED'>;
   deleted_at: ColumnType<Date | null, never, Date>;
   created_at: Generated<Date>;
+  /** OFFLOADED tenants only (migration 0017): the archive in OFFLOAD_DIR holding their documents. */
+  offload_file: ColumnType<string | null, never, string | null>;
+  offload_sha256: ColumnType<string | null, never, string | null>;
+  offload_documents: ColumnType<string | null, never, number | null>;
+  offloaded_at: ColumnType<Date | null, never, Date | null>;
 };
 
 export type DocumentsTable = {

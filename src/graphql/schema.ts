@@ -5,6 +5,7 @@ import './types/scalars.js';
 import './types/tenant.js';
 import './types/tenant-admin.js';
 import './types/tenant-archive.js';
+import './types/tenant-offload.js';
 import './types/api-key.js';
 import './types/document.js';
 import './types/search.js';

@@ -38,7 +38,7 @@ export async function connectToServer(url: string, credentials: ServerCredential
   const found = orThrow(await post('query($slug: String!) { tenantBySlug(slug: $slug) { slug state } }', { slug: credentials.slug }, admin));
   const tenant = found.tenantBySlug as { slug: string; state: string } | null;
   if (!tenant) throw new AppError('TENANT_NOT_FOUND', `No tenant with slug "${credentials.slug}" on ${url}`);
-  if (tenant.state !== 'ACTIVE') throw new AppError('TENANT_INACTIVE', `Tenant "${tenant.slug}" is ${tenant.state}; activate it first`);
+  if (tenant.state !== 'ACTIVE') throw new AppError(tenant.state === 'OFFLOADED' ? 'TENANT_OFFLOADED' : 'TENANT_INACTIVE', `Tenant "${tenant.slug}" is ${tenant.state}; activate it first`);
 
   const dev = { 'x-tenant-id': tenant.slug };
   const asDev = await post('{ tenant { slug placement } }', {}, dev);

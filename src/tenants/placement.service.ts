@@ -60,6 +60,7 @@ export async function demoteTenant(deps: Deps, tenant: Tenant): Promise<Tenant> 
 export async function deactivateTenant(deps: Deps, tenant: Tenant): Promise<Tenant> {
   return withTenantExclusive(deps.database, tenant.id, async (trx, current) => {
     if (current.state === 'INACTIVE') return current;
+    if (current.state === 'OFFLOADED') throw new AppError('FAILED_PRECONDITION', `Tenant "${current.slug}" is OFFLOADED: activate it first`);
     if (current.placement === 'DEDICATED') {
       await partitions.detachTenantPartition(trx, current.id);
     } else {
@@ -82,6 +83,8 @@ export async function activateTenant(deps: Deps, tenant: Tenant): Promise<Tenant
 async function reattach(deps: Deps, tenant: Tenant): Promise<Tenant> {
   return withTenantExclusive(deps.database, tenant.id, async (trx, current) => {
     if (current.state === 'ACTIVE') return current;
+    // Offloaded since the caller looked: restoring is offload.service's (activateOrRestoreTenant).
+    if (current.state === 'OFFLOADED') throw new AppError('FAILED_PRECONDITION', `Tenant "${current.slug}" was offloaded meanwhile: call activateTenant again`);
     if (current.placement === 'DEDICATED') {
       await partitions.attachTenantPartition(trx, current.id);
     } else {

@@ -15,6 +15,12 @@ export function assertActive(tenant: Tenant): void {
   if (tenant.state === 'INACTIVE') {
     throw new AppError('TENANT_INACTIVE', `Tenant "${tenant.slug}" is inactive; an admin can reactivate it`);
   }
+  if (tenant.state === 'OFFLOADED') {
+    throw new AppError(
+      'TENANT_OFFLOADED',
+      `Tenant "${tenant.slug}" is offloaded: its documents were moved out of the database to an archive; an admin can restore them with activateTenant`,
+    );
+  }
 }
 
 export function toTenant(row: TenantRow): Tenant {

@@ -1,6 +1,8 @@
 import { isUniqueViolation } from '../db/postgres-errors.js';
 import { AppError, badUserInput, checkIntegerRange } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
+import { removeOffloadFile } from './offload-file.js';
+import { findOffload } from './offload.repository.js';
 import * as partitions from './partition.repository.js';
 import { isolateDedicatedTenant } from './placement.service.js';
 import * as tenants from './tenant.repository.js';
@@ -57,15 +59,19 @@ export async function createTenant(
  * Deletes a tenant's documents (dropping its own table, or its rows in the shared pool) and
  * marks it DELETED; its slug can be reused. False when there is no such tenant.
  */
-export async function deleteTenant(deps: Pick<ServiceDeps, 'database' | 'tenantCache'>, slug: string): Promise<boolean> {
+export async function deleteTenant(deps: Pick<ServiceDeps, 'database' | 'tenantCache' | 'offloadDir'>, slug: string): Promise<boolean> {
   deps.tenantCache?.forget(slug);
   const row = await tenants.findTenantBySlug(deps.database.db, slug);
   if (!row || row.state === 'DELETED') return false;
-  await withTenantExclusive(deps.database, row.id as TenantId, async (trx, tenant) => {
+  const offload = await withTenantExclusive(deps.database, row.id as TenantId, async (trx, tenant) => {
     if (tenant.placement === 'SHARED' && tenant.state === 'ACTIVE') await partitions.deleteSharedRows(trx, tenant.id);
     else await partitions.dropTenantTable(trx, tenant.id);
+    const offloaded = await findOffload(trx, tenant.id);
     await tenants.updateTenant(trx, tenant.id, { state: 'DELETED' });
+    return offloaded;
   });
+  // An offloaded tenant's documents are its archive: deleted once the tenant is (a file left by a crash here names a DELETED tenant).
+  if (offload && deps.offloadDir) await removeOffloadFile(deps.offloadDir, offload.offload_file);
   return true;
 }
 
@@ -94,6 +100,7 @@ export async function listTenants(deps: Pick<ServiceDeps, 'database'>, state?: T
 export async function countDocuments(deps: Pick<ServiceDeps, 'database'>, tenant: Tenant): Promise<number> {
   if (tenant.state === 'DELETED') return 0;
   if (tenant.state === 'INACTIVE') return partitions.countTenantTableRows(deps.database.db, tenant.id);
+  if (tenant.state === 'OFFLOADED') return Number((await findOffload(deps.database.db, tenant.id))?.offload_documents ?? 0);
   return partitions.countTenantDocuments(deps.database.db, shardOf(tenant));
 }
 

@@ -7,8 +7,11 @@ export type HnswSettings = { m: number; efConstruction: number };
 export const PLACEMENTS = ['SHARED', 'DEDICATED'] as const;
 export type Placement = (typeof PLACEMENTS)[number];
 
-/** INACTIVE: rows kept in a detached table, not searchable. DELETED: rows gone, row kept. */
-export const TENANT_STATES = ['ACTIVE', 'INACTIVE', 'DELETED'] as const;
+/**
+ * INACTIVE: rows kept in a detached table, not searchable. DELETED: rows gone, row kept.
+ * OFFLOADED: rows moved out of the database into an archive file in OFFLOAD_DIR (offload.service.ts).
+ */
+export const TENANT_STATES = ['ACTIVE', 'INACTIVE', 'DELETED', 'OFFLOADED'] as const;
 export type TenantState = (typeof TENANT_STATES)[number];
 
 /** The shard (documents partition key) of the shared pool; a dedicated tenant's shard is its id. */

@@ -1,8 +1,8 @@
 import { type ReembedProgress, reembedTenant } from '../../documents/reembed.service.js';
 import { prewarmIndex, rebuildIndex, vacuumAnalyze } from '../../tenants/maintenance.service.js';
 import type { Tenant } from '../../tenants/tenant.js';
+import { activateOrRestoreTenant } from '../../tenants/offload.service.js';
 import {
-  activateTenant,
   deactivateTenant,
   demoteTenant,
   findTenantWorker,
@@ -91,8 +91,10 @@ builder.mutationFields((t) => {
       deactivateTenant(ctx.deps, tenant),
     ),
     activateTenant: tenantMutation(
-      'Admin: reattaches an inactive tenant\'s documents (then prewarm its index with prewarmTenant where pg_prewarm exists).',
-      (ctx, tenant) => activateTenant(ctx.deps, tenant),
+      'Admin: reattaches an INACTIVE tenant\'s documents and prewarms its index where pg_prewarm exists; restores an ' +
+        'OFFLOADED tenant from its archive (checksum verified first; FAILED_PRECONDITION, the tenant left OFFLOADED, when ' +
+        'the file is missing or altered), rebuilding its index.',
+      (ctx, tenant) => activateOrRestoreTenant(ctx.deps, tenant),
     ),
     placeTenant: t.field({
       type: TenantRef,

@@ -18,6 +18,10 @@ export const TenantStateEnum = builder.enumType('TenantState', {
     ACTIVE: { description: 'Searchable and writable.' },
     INACTIVE: { description: 'Documents kept but detached: requests get TENANT_INACTIVE until reactivated.' },
     DELETED: { description: 'Documents removed; the slug can be reused.' },
+    OFFLOADED: {
+      description:
+        'Documents moved out of the database into a checksummed archive in OFFLOAD_DIR: requests get TENANT_OFFLOADED until activateTenant restores them.',
+    },
   } satisfies Record<(typeof TENANT_STATES)[number], unknown>,
 });
 
@@ -61,7 +65,7 @@ export const TenantRef = builder.objectRef<Tenant>('Tenant').implement({
     name: t.exposeString('name', { description: 'Human-readable name.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the tenant was created.' }),
     placement: t.expose('placement', { type: PlacementEnum, description: 'SHARED pool or DEDICATED partition.' }),
-    state: t.expose('state', { type: TenantStateEnum, description: 'ACTIVE, INACTIVE or DELETED.' }),
+    state: t.expose('state', { type: TenantStateEnum, description: 'ACTIVE, INACTIVE, DELETED or OFFLOADED.' }),
     hnsw: t.field({
       type: HnswSettingsRef,
       description: 'HNSW settings (used once the tenant is DEDICATED).',
