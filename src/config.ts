@@ -53,6 +53,11 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(1_000_000).default(50),
   RATE_LIMIT_BURST: integer(1, 1_000_000).default(100),
   MAX_DOCUMENTS_PER_TENANT: integer(0, Number.MAX_SAFE_INTEGER).default(0),
+  RECALL_SAMPLE_RATE: z.coerce
+    .number({ error: 'must be a number from 0 to 1: the share of searches sampled, e.g. 0.01' })
+    .min(0, 'must be from 0 to 1 (0 turns recall sampling off)')
+    .max(1, 'must be from 0 to 1 (1 samples every search)')
+    .default(0.01),
 }).superRefine(refineAuth).superRefine(refineEmbedding);
 
 export type Config = {
@@ -103,6 +108,8 @@ export type Config = {
   rateLimit: { perSecond: number; burst: number };
   /** Most documents one tenant may hold; 0: unlimited. */
   maxDocumentsPerTenant: number;
+  /** Share of DEDICATED tenants' searches re-run exactly to estimate their recall (search/recall-sampler.ts); 0: off. */
+  recallSampleRate: number;
 };
 
 /** What one request may ask for, checked before anything reaches the database or the embedder. */
@@ -165,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
     rateLimit: { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST },
     maxDocumentsPerTenant: e.MAX_DOCUMENTS_PER_TENANT,
+    recallSampleRate: e.RECALL_SAMPLE_RATE,
   };
 }
 

@@ -27,6 +27,13 @@ export type TenantsTable = {
   state: ColumnType<string, never, 'ACTIVE' | 'INACTIVE' | 'DELETED'>;
   deleted_at: ColumnType<Date | null, never, Date>;
   created_at: Generated<Date>;
+  // Recall held per tenant (migration 0020, src/search/recall.repository.ts).
+  recall_target: ColumnType<number | null, never, number | null>;
+  recall_estimate: ColumnType<number | null, never, number | null>;
+  recall_samples: ColumnType<number, never, number>;
+  recall_ef_search: ColumnType<number | null, never, number | null>;
+  recall_updated_at: ColumnType<Date | null, never, Date>;
+  recall_adjustment: ColumnType<Record<string, unknown> | null, never, string | null>;
 };
 
 export type DocumentsTable = {

@@ -4,6 +4,7 @@ import { builder } from './builder.js';
 import './types/scalars.js';
 import './types/tenant.js';
 import './types/tenant-admin.js';
+import './types/tenant-recall.js';
 import './types/api-key.js';
 import './types/document.js';
 import './types/search.js';
