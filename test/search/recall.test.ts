@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { RECALL_MIN_SAMPLES } from '../../src/search/recall-estimate.js';
+import { RECALL_MIN_SAMPLES, RECALL_WINDOW } from '../../src/search/recall-estimate.js';
+import { adjustTenantEfSearch, findTenantRecall, recordRecallSample } from '../../src/search/recall.repository.js';
+import type { TenantId } from '../../src/tenants/tenant.js';
+import { findTenantBySlug } from '../../src/tenants/tenant.service.js';
 import { type TestApp, errorCode, startTestApp } from '../helpers/test-app.js';
 
 // Recall held per tenant (issue 21, item 5), through the API: a DEDICATED tenant whose ef_search
@@ -125,6 +128,24 @@ describe('recall held per tenant', () => {
     expect((await recallOf(slug)).recall).toBeNull();
     await search(slug, vectorFrom(random));
     expect((await recallOf(slug)).recall).toMatchObject({ samples: 1, efSearch: 40, estimate: 1, target: null });
+  });
+
+  it('keeps the estimate per ef_search: a mean, then a moving average; a sample under another ef_search is dropped', async () => {
+    const slug = await t.createTenant('recall-rows', { placement: 'DEDICATED', efSearch: 40 });
+    const id = (await findTenantBySlug(t.app.deps, slug))!.id as TenantId;
+    expect(await recordRecallSample(t.db, id, { recall: 0.1, efSearch: 39 })).toBeUndefined();
+    expect(await recordRecallSample(t.db, id, { recall: 0.5, efSearch: 40 })).toMatchObject({ recall_estimate: 0.5, recall_samples: 1, recall_ef_search: 40 });
+    expect(await recordRecallSample(t.db, id, { recall: 1, efSearch: 40 })).toMatchObject({ recall_estimate: 0.75, recall_samples: 2 });
+    for (let i = 2; i < RECALL_WINDOW; i++) await recordRecallSample(t.db, id, { recall: 0.75, efSearch: 40 });
+    const full = await recordRecallSample(t.db, id, { recall: 0.25, efSearch: 40 });
+    expect(full!.recall_samples).toBe(RECALL_WINDOW + 1);
+    expect(full!.recall_estimate).toBeCloseTo(0.75 - 0.5 / RECALL_WINDOW, 10);
+    // A change made elsewhere first wins; the one that lost changes nothing.
+    expect(await adjustTenantEfSearch(t.db, id, { from: 39, to: 60, reason: 'stale' })).toBeUndefined();
+    expect(await adjustTenantEfSearch(t.db, id, { from: 40, to: 60, reason: 'test' })).toMatchObject({ ef_search: 60, recall_samples: 0 });
+    expect(await recordRecallSample(t.db, id, { recall: 0.9, efSearch: 40 })).toBeUndefined();
+    expect(await recordRecallSample(t.db, id, { recall: 0.9, efSearch: 60 })).toMatchObject({ recall_estimate: 0.9, recall_samples: 1 });
+    expect((await findTenantRecall(t.db, id))!.recall_adjustment).toMatchObject({ from: 40, to: 60, reason: 'test' });
   });
 
   it('never samples a SHARED tenant (searched exactly already)', async () => {
