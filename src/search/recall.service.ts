@@ -1,3 +1,4 @@
+import { isTransactionConflict } from '../db/postgres-errors.js';
 import { toVectorParameter } from '../db/vector.js';
 import { AppError, badUserInput } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
@@ -31,9 +32,17 @@ type RecallDeps = Pick<ServiceDeps, 'database' | 'metric' | 'vectors' | 'tenantC
 /**
  * Re-runs a sampled search exactly (every row of the tenant compared, no index) in the tenant's
  * session, folds its recall@k into the tenant's estimate and, with a target set, moves the
- * tenant's ef_search when the estimate says so.
+ * tenant's ef_search when the estimate says so. A sample whose writes lose to a concurrent
+ * transaction (on Citus, tenants is a reference table: its writes lock every node, and a shard
+ * split or a tenant created meanwhile can make a distributed deadlock) is dropped: it is one of many.
  */
 export async function checkRecallSample(deps: RecallDeps, sample: RecallSample): Promise<void> {
+  await checkSample(deps, sample).catch((error: unknown) => {
+    if (!isTransactionConflict(error)) throw error;
+  });
+}
+
+async function checkSample(deps: RecallDeps, sample: RecallSample): Promise<void> {
   const { tenant, k } = sample;
   const exact = await inTenantSession(deps.database, tenant, {
     run: async (session) => {
