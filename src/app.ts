@@ -23,6 +23,8 @@ import { createTenantCache } from './tenants/tenant-cache.js';
 import { createBackgroundMaintenance } from './tenants/background-maintenance.js';
 import { assertRowSecurityEnforced } from './tenants/row-security.service.js';
 import { createRateLimiter } from './tenants/rate-limiter.js';
+import { createRecallSampler } from './search/recall-sampler.js';
+import { checkRecallSample } from './search/recall.service.js';
 import type { ServiceDeps } from './service-deps.js';
 
 export type App = {
@@ -134,6 +136,17 @@ export async function startApp(
         onError: logError,
       }),
     };
+    if (config.recallSampleRate > 0) {
+      const onAdjust = (tenant: { slug: string }, change: { from: number; to: number; reason: string }) =>
+        logger.info({ tenant: tenant.slug, efSearchFrom: change.from, efSearchTo: change.to, reason: change.reason }, 'recall target: ef_search changed');
+      deps.recall = createRecallSampler({
+        rate: config.recallSampleRate,
+        check: (sample) => checkRecallSample({ ...deps, onAdjust }, sample),
+        // Requests waiting for a connection: the exact re-runs wait too.
+        busy: () => database.poolUsage().waiting > 0,
+        onError: logError,
+      });
+    }
     if (config.seedDemo && (await seedDemoTenant(deps))) log('Created the demo tenant with a sample corpus');
     const guards = {
       limits: config.requestLimits,
@@ -161,6 +174,7 @@ export async function startApp(
       close: () =>
         (closing ??= (async () => {
           readiness.markStopping();
+          await deps.recall?.close();
           await deps.maintenance.idle();
           await close();
         })()),

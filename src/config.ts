@@ -60,6 +60,11 @@ const environmentSchema = z.object({
   MAX_DOCUMENTS_PER_TENANT: integer(0, Number.MAX_SAFE_INTEGER).default(0),
   OFFLOAD_DIR: z.string().min(1).optional(),
   OFFLOAD_TEST_PAUSE: z.enum(OFFLOAD_PAUSE_POINTS).optional(),
+  RECALL_SAMPLE_RATE: z.coerce
+    .number({ error: 'must be a number from 0 to 1: the share of searches sampled, e.g. 0.01' })
+    .min(0, 'must be from 0 to 1 (0 turns recall sampling off)')
+    .max(1, 'must be from 0 to 1 (1 samples every search)')
+    .default(0.01),
 }).superRefine(refineAuth).superRefine(refineEmbedding).superRefine(refineOffload).superRefine(refineServing);
 
 export type Config = {
@@ -122,6 +127,8 @@ export type Config = {
   offloadDir: string | undefined;
   /** Tests only (crash tests): the offload step at which the server stops and waits to be killed. */
   offloadTestPause: OffloadPausePoint | undefined;
+  /** Share of DEDICATED tenants' searches re-run exactly to estimate their recall (search/recall-sampler.ts); 0: off. */
+  recallSampleRate: number;
 };
 
 /** What one request may ask for, checked before anything reaches the database or the embedder. */
@@ -189,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxDocumentsPerTenant: e.MAX_DOCUMENTS_PER_TENANT,
     offloadDir: e.OFFLOAD_DIR ?? (e.DATABASE_URL || e.DATA_DIR.startsWith('memory://') ? undefined : join(e.DATA_DIR, 'offload')),
     offloadTestPause: e.OFFLOAD_TEST_PAUSE,
+    recallSampleRate: e.RECALL_SAMPLE_RATE,
   };
 }
 

@@ -5,6 +5,7 @@ import type { DistanceMetric } from './db/vector.js';
 import type { TenantCache } from './tenants/tenant-cache.js';
 import type { BackgroundMaintenance } from './tenants/background-maintenance.js';
 import type { OffloadPausePoint } from './tenants/offload-pause.js';
+import type { RecallSampler } from './search/recall-sampler.js';
 
 /** What the services need, wired once in main.ts (or a test) and passed down explicitly. */
 export type ServiceDeps = {
@@ -30,6 +31,8 @@ export type ServiceDeps = {
   offloadDir?: string;
   /** Crash tests only: the offload step at which to stop and wait to be killed (OFFLOAD_TEST_PAUSE). */
   offloadTestPause?: OffloadPausePoint;
+  /** Samples DEDICATED tenants' searches to re-run exactly (RECALL_SAMPLE_RATE); absent: none are. */
+  recall?: RecallSampler;
   /** Told how each search was answered (metrics); must not throw. */
   onSearch?: (search: { strategy: string; mode: string }) => void;
 };

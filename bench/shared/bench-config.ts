@@ -16,6 +16,8 @@ export function benchConfig(overrides: Record<string, string> = {}): Config {
     RATE_LIMIT_PER_SECOND: '0',
     DATA_DIR: process.env.DATA_DIR ?? 'memory://',
     SEED_DEMO: 'false',
+    // Re-running sampled searches exactly would add its own load to what is measured.
+    RECALL_SAMPLE_RATE: '0',
     ...overrides,
   });
 }

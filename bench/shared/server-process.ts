@@ -148,7 +148,8 @@ export async function startServerProcess(env: Record<string, string>, options: {
   const port = options.port ?? (await freePort());
   const origin = `http://127.0.0.1:${port}`;
   const ready = async () => (await fetch(`${origin}/ready`)).status === 200;
-  const server = await startNodeProcess('src/main.ts', { HOST: '127.0.0.1', PORT: String(port), ...env }, ready);
+  // Recall sampling off unless asked for: its exact re-runs would add load to what is measured.
+  const server = await startNodeProcess('src/main.ts', { HOST: '127.0.0.1', PORT: String(port), RECALL_SAMPLE_RATE: '0', ...env }, ready);
   return { ...server, port, url: `${origin}/graphql` };
 }
 

@@ -32,6 +32,14 @@ export function isUnstorableText(error: unknown): boolean {
   return UNSTORABLE_TEXT.has(String((error as PostgresError).code));
 }
 
+// deadlock_detected (Citus also reports a distributed deadlock with it) and serialization_failure.
+const TRANSACTION_CONFLICT = new Set(['40P01', '40001']);
+
+/** The transaction lost to a concurrent one and was rolled back: the same work may succeed when tried again. */
+export function isTransactionConflict(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && TRANSACTION_CONFLICT.has(String((error as PostgresError).code));
+}
+
 export function isUndefinedTable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as PostgresError).code === UNDEFINED_TABLE;
 }

@@ -32,6 +32,13 @@ export type TenantsTable = {
   offload_sha256: ColumnType<string | null, never, string | null>;
   offload_documents: ColumnType<string | null, never, number | null>;
   offloaded_at: ColumnType<Date | null, never, Date | null>;
+  // Recall held per tenant (migration 0020, src/search/recall.repository.ts).
+  recall_target: ColumnType<number | null, never, number | null>;
+  recall_estimate: ColumnType<number | null, never, number | null>;
+  recall_samples: ColumnType<number, never, number>;
+  recall_ef_search: ColumnType<number | null, never, number | null>;
+  recall_updated_at: ColumnType<Date | null, never, Date>;
+  recall_adjustment: ColumnType<Record<string, unknown> | null, never, string | null>;
 };
 
 export type DocumentsTable = {

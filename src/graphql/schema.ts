@@ -6,6 +6,7 @@ import './types/tenant.js';
 import './types/tenant-admin.js';
 import './types/tenant-archive.js';
 import './types/tenant-offload.js';
+import './types/tenant-recall.js';
 import './types/api-key.js';
 import './types/document.js';
 import './types/search.js';

@@ -9,6 +9,7 @@ import type { ServiceDeps } from '../service-deps.js';
 import { HNSW_LIMITS, type Tenant } from '../tenants/tenant.js';
 import { type TenantSessionPlan, inTenantSession } from '../tenants/tenant-session.js';
 import { scoreFromDistance } from './distance.js';
+import { sampleOfPage } from './recall-sampler.js';
 import { validateMetadataFilter } from './metadata-filter.js';
 import { autocut, bestPerGroup, groupKey, unscorableNote, withoutUnscorable } from './result-shaping.js';
 import { type Fusion, type KeywordRanking, type RankedRow, runHybridSearch, runKeywordSearch } from './hybrid-search.js';
@@ -67,6 +68,12 @@ export async function search(
   const plan = planSearch(tenant, request.plan);
   const found = await inTenantSession(deps.database, tenant, searchSession(deps, plan, request, vector));
   deps.onSearch?.({ strategy: found.info.strategy, mode: plan.mode });
+  // Recall is measured on the searches that walk the graph at the tenant's own ef_search: an
+  // unfiltered VECTOR search with no efSearch argument (a filtered walk starts wider).
+  if (vector && found.info.strategy === 'HNSW' && found.info.efSearch !== null && request.plan.efSearch === undefined && !request.plan.filtered) {
+    const effective = found.info.efSearch;
+    deps.recall?.offer(tenant, () => sampleOfPage(tenant, vector, found.rows, plan.first, effective));
+  }
   return shapeResult(deps, found, plan, request.shaping);
 }
 

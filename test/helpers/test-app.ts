@@ -35,6 +35,8 @@ export async function startTestApp(
     SEED_DEMO: 'false',
     ADMIN_TOKEN,
     LOG_LEVEL: 'silent',
+    // Off unless a test asks: sampled searches' exact re-runs would add queries other tests count.
+    RECALL_SAMPLE_RATE: '0',
     ...(testDatabaseUrl() ? { DATABASE_URL: testDatabaseUrl() as string } : {}),
     ...options.env,
   });
