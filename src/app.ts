@@ -20,6 +20,8 @@ import { rootFieldNames } from './graphql/schema.js';
 import { createServer } from './server.js';
 import { createTenantCache } from './tenants/tenant-cache.js';
 import { createBackgroundMaintenance } from './tenants/background-maintenance.js';
+import { type RetentionPurge, startRetentionPurge } from './tenants/retention-purge.js';
+import { createUsageRecorder } from './tenants/usage-recorder.js';
 import { assertRowSecurityEnforced } from './tenants/row-security.service.js';
 import { createRateLimiter } from './tenants/rate-limiter.js';
 import type { ServiceDeps } from './service-deps.js';
@@ -32,6 +34,8 @@ export type App = {
   logger: Logger;
   /** What /ready reports; graceful shutdown marks it stopping before anything closes. */
   readiness: Readiness;
+  /** Deletes expired documents and old usage rows on its timer; runOnce for tests. */
+  retentionPurge: RetentionPurge;
   close(): Promise<void>;
 };
 
@@ -122,6 +126,7 @@ export async function startApp(
       hybridVectorTrust: defaultVectorTrust(embedder.model, config.hybridVectorTrust),
       tenantCache: createTenantCache({ ttlMs: config.tenantCacheTtlMs }),
       onSearch: telemetry.onSearch,
+      usage: createUsageRecorder({ database, flushIntervalMs: config.usageFlushIntervalMs, onError: logError }),
       maintenance: createBackgroundMaintenance({
         database,
         vectors,
@@ -129,6 +134,7 @@ export async function startApp(
         onError: logError,
       }),
     };
+    const retentionPurge = startRetentionPurge({ database, ...config.expiryPurge, onError: logError });
     if (config.seedDemo && (await seedDemoTenant(deps))) log('Created the demo tenant with a sample corpus');
     const guards = {
       limits: config.requestLimits,
@@ -151,11 +157,15 @@ export async function startApp(
       adminToken: admin.token,
       logger,
       readiness,
+      retentionPurge,
       // Idempotent: a signal handler and a test may both close the app.
       close: () =>
         (closing ??= (async () => {
           readiness.markStopping();
           await deps.maintenance.idle();
+          await retentionPurge.stop();
+          // Last: requests have drained, so these are the final counts (a crash loses the unflushed ones).
+          await deps.usage?.stop();
           await close();
         })()),
     };

@@ -53,6 +53,9 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(1_000_000).default(50),
   RATE_LIMIT_BURST: integer(1, 1_000_000).default(100),
   MAX_DOCUMENTS_PER_TENANT: integer(0, Number.MAX_SAFE_INTEGER).default(0),
+  EXPIRY_PURGE_INTERVAL_MS: integer(0, 86_400_000).default(60_000),
+  EXPIRY_PURGE_BATCH_SIZE: integer(1, 100_000).default(500),
+  USAGE_FLUSH_INTERVAL_MS: integer(0, 3_600_000).default(5000),
 }).superRefine(refineAuth).superRefine(refineEmbedding);
 
 export type Config = {
@@ -103,6 +106,10 @@ export type Config = {
   rateLimit: { perSecond: number; burst: number };
   /** Most documents one tenant may hold; 0: unlimited. */
   maxDocumentsPerTenant: number;
+  /** Expired documents (and old usage rows) are deleted every this many ms, batchSize rows a transaction; 0: never. */
+  expiryPurge: { intervalMs: number; batchSize: number };
+  /** How often usage counts go from memory to tenant_usage_daily; 0: only on shutdown. */
+  usageFlushIntervalMs: number;
 };
 
 /** What one request may ask for, checked before anything reaches the database or the embedder. */
@@ -165,6 +172,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
     rateLimit: { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST },
     maxDocumentsPerTenant: e.MAX_DOCUMENTS_PER_TENANT,
+    expiryPurge: { intervalMs: e.EXPIRY_PURGE_INTERVAL_MS, batchSize: e.EXPIRY_PURGE_BATCH_SIZE },
+    usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_MS,
   };
 }
 

@@ -4,6 +4,7 @@ import type { EmbeddingProvider } from './embeddings/embedding-provider.js';
 import type { DistanceMetric } from './db/vector.js';
 import type { TenantCache } from './tenants/tenant-cache.js';
 import type { BackgroundMaintenance } from './tenants/background-maintenance.js';
+import type { UsageRecorder } from './tenants/usage-recorder.js';
 
 /** What the services need, wired once in main.ts (or a test) and passed down explicitly. */
 export type ServiceDeps = {
@@ -25,6 +26,8 @@ export type ServiceDeps = {
   tenantCache?: TenantCache;
   /** Background work that follows writes: statistics, automatic promotion. */
   maintenance: BackgroundMaintenance;
+  /** Per-tenant usage counts (Tenant.usage), flushed to the database every few seconds; absent: not counted. */
+  usage?: UsageRecorder;
   /** Told how each search was answered (metrics); must not throw. */
   onSearch?: (search: { strategy: string; mode: string }) => void;
 };

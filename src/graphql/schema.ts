@@ -4,6 +4,8 @@ import { builder } from './builder.js';
 import './types/scalars.js';
 import './types/tenant.js';
 import './types/tenant-admin.js';
+import './types/tenant-expiry.js';
+import './types/tenant-usage.js';
 import './types/api-key.js';
 import './types/document.js';
 import './types/search.js';

@@ -20,6 +20,11 @@ builder.node(DocumentRef, {
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the document was first written.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it was last replaced.' }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it expires: from then on no read returns it, and a background purge deletes it. Null: never.',
+    }),
   }),
 });
 
@@ -33,6 +38,12 @@ const DocumentInput = builder.inputType('DocumentInput', {
       required: false,
       description:
         "A precomputed vector of the deployment's dimension, used instead of embedding `content`; values within ±1e15, and under cosine not a zero vector.",
+    }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      required: false,
+      description:
+        "When the document expires; must be in the future (a past moment is refused with BAD_USER_INPUT). Omitted: now + the tenant's documentTtlSeconds, or never when it has none. Replacing a document sets its expiry anew.",
     }),
   }),
 });

@@ -1,0 +1,29 @@
+-- Document expiry. A document may carry expires_at (given with it, or now() + the tenant's
+-- document_ttl_seconds when the tenant has one); from that moment every read leaves it out
+-- (the queries filter on it, src/documents/document-expiry.sql.ts), and a background purge
+-- deletes expired rows in small batches (src/tenants/expiry-purge.ts). Null: never expires.
+alter table tenants
+  add column document_ttl_seconds integer
+    check (document_ttl_seconds is null or document_ttl_seconds between 1 and 315360000);
+
+-- Adding a nullable column without a default is a catalog change only (no table rewrite). It
+-- recurses to every attached partition, and on Citus to every shard of the distributed table.
+alter table documents add column expires_at timestamptz;
+
+-- An INACTIVE tenant's rows sit in a detached table (migration 0006) that ALTER on the parent
+-- does not reach: give it the column too, or reattaching it would fail on the column mismatch.
+do $$
+declare
+  tenant record;
+begin
+  for tenant in select id from tenants where state = 'INACTIVE' loop
+    if to_regclass(format('documents_t%s', tenant.id)) is not null then
+      execute format('alter table %I add column if not exists expires_at timestamptz', 'documents_t' || tenant.id);
+    end if;
+  end loop;
+end
+$$;
+
+-- The purge's way in: per tenant, the rows that have an expiry, oldest first. Partial, so
+-- tenants that never set expiry pay nothing for it; tenant_id leads, as on every btree here.
+create index documents_expires_at_idx on documents (tenant_id, expires_at) where expires_at is not null;
