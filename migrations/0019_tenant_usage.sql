@@ -18,9 +18,11 @@ begin
   -- tenants is a reference table by now: a local table's foreign key to it would make Citus
   -- convert this table on its own; distribute it first, then add the key (distributed ->
   -- reference is supported).
-  if exists (select 1 from pg_extension where extname = 'citus')
-     and exists (select 1 from pg_dist_partition where logicalrelid = 'documents'::regclass and partmethod = 'h') then
-    perform create_distributed_table('tenant_usage_daily', 'tenant_id', colocate_with => 'documents');
+  -- Nested: pg_dist_partition exists only where citus does (an expression is planned when reached).
+  if exists (select 1 from pg_extension where extname = 'citus') then
+    if exists (select 1 from pg_dist_partition where logicalrelid = 'documents'::regclass and partmethod = 'h') then
+      perform create_distributed_table('tenant_usage_daily', 'tenant_id', colocate_with => 'documents');
+    end if;
   end if;
 end
 $$;
