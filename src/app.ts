@@ -126,7 +126,12 @@ export async function startApp(
       hybridVectorTrust: defaultVectorTrust(embedder.model, config.hybridVectorTrust),
       tenantCache: createTenantCache({ ttlMs: config.tenantCacheTtlMs }),
       onSearch: telemetry.onSearch,
-      usage: createUsageRecorder({ database, flushIntervalMs: config.usageFlushIntervalMs, onError: logError }),
+      // A failed flush keeps its counts and is retried on the next tick: a warning, not an error.
+      usage: createUsageRecorder({
+        database,
+        flushIntervalMs: config.usageFlushIntervalMs,
+        onError: (error) => logger.warn({ err: error }, 'usage counts not written yet; retrying on the next flush'),
+      }),
       maintenance: createBackgroundMaintenance({
         database,
         vectors,
@@ -134,7 +139,12 @@ export async function startApp(
         onError: logError,
       }),
     };
-    const retentionPurge = startRetentionPurge({ database, ...config.expiryPurge, onError: logError });
+    const retentionPurge = startRetentionPurge({
+      database,
+      ...config.expiryPurge,
+      // Reads already leave expired rows out: a failed pass only delays giving their space back.
+      onError: (error) => logger.warn({ err: error }, 'retention purge failed; retrying on the next interval'),
+    });
     if (config.seedDemo && (await seedDemoTenant(deps))) log('Created the demo tenant with a sample corpus');
     const guards = {
       limits: config.requestLimits,

@@ -12,7 +12,7 @@ export type UsageRecorder = {
   recordWrites(tenantId: TenantId, documents: number, embeddingTokens: number): void;
   /** This process's counts not yet flushed, per UTC day ('YYYY-MM-DD'). */
   pending(tenantId: TenantId): Map<string, UsageCounts>;
-  /** Writes the counts so far to the database now (tests, shutdown). */
+  /** Writes the counts so far to the database now (tests, shutdown); on failure they stay for the next flush. */
   flush(): Promise<void>;
   /** Stops the timer and flushes what is left. */
   stop(): Promise<void>;
@@ -47,6 +47,7 @@ export function createUsageRecorder(options: {
   // Key: tenant id and day, "12:2026-12-02".
   let counts = new Map<string, UsageIncrement>();
   let flushing: Promise<void> = Promise.resolve();
+  let inFlight = 0;
 
   const add = (tenantId: TenantId, delta: UsageCounts) => {
     const day = utcDay(now());
@@ -71,11 +72,22 @@ export function createUsageRecorder(options: {
   };
   // One flush at a time: a second waits for the first, then writes what came since.
   const flush = () => {
-    flushing = flushing.catch(() => undefined).then(flushNow);
+    inFlight += 1;
+    flushing = flushing
+      .catch(() => undefined)
+      .then(flushNow)
+      .finally(() => {
+        inFlight -= 1;
+      });
     return flushing;
   };
 
-  const timer = options.flushIntervalMs > 0 ? setInterval(() => void flush().catch(options.onError), options.flushIntervalMs) : undefined;
+  // A database too busy to answer within the interval gets no queue of flushes: the timer skips a
+  // tick while one is still under way, and its counts wait in memory.
+  const tick = () => {
+    if (inFlight === 0) void flush().catch(options.onError);
+  };
+  const timer = options.flushIntervalMs > 0 ? setInterval(tick, options.flushIntervalMs) : undefined;
   timer?.unref();
 
   return {
