@@ -157,6 +157,24 @@ describe('tenant document TTL', () => {
   });
 });
 
+describe('expiry across placement and lifecycle', () => {
+  it('is kept when the tenant is promoted, deactivated, reactivated and demoted', async () => {
+    const slug = await t.createTenant('exp-move');
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    await t.as(slug)(UPSERT, { documents: [{ externalId: 'x', content: 'moving house', expiresAt }] });
+    const expiry = async () => {
+      const result = await t.as(slug)('{ documents(first: 1) { edges { node { expiresAt } } } }');
+      expect(result.errors).toBeUndefined();
+      return Date.parse(result.data!.documents.edges[0].node.expiresAt);
+    };
+    for (const mutation of ['promoteTenant', 'deactivateTenant', 'activateTenant', 'demoteTenant']) {
+      const moved = await t.admin(`mutation($slug: String!) { ${mutation}(slug: $slug) { state } }`, { slug });
+      expect(moved.errors, mutation).toBeUndefined();
+      if (mutation !== 'deactivateTenant') expect(await expiry(), mutation).toBe(Date.parse(expiresAt));
+    }
+  });
+});
+
 describe('expiresAt input', () => {
   it('refuses a moment already past, naming the document, and writes nothing of the batch', async () => {
     const slug = await t.createTenant('past');
