@@ -2,6 +2,18 @@
 -- document_ttl_seconds when the tenant has one); from that moment every read leaves it out
 -- (the queries filter on it, src/documents/document-expiry.sql.ts), and a background purge
 -- deletes expired rows in small batches (src/tenants/expiry-purge.ts). Null: never expires.
+-- On a database Citus has already distributed, this transaction touches the reference table
+-- tenants and the distributed documents, which have a foreign key between them: Citus refuses
+-- parallel shard access after (or before) the reference table's in one transaction unless it
+-- works one connection per worker. (The migrations run before distribution on a fresh database.)
+do $$
+begin
+  if exists (select 1 from pg_extension where extname = 'citus') then
+    set local citus.multi_shard_modify_mode = 'sequential';
+  end if;
+end
+$$;
+
 alter table tenants
   add column document_ttl_seconds integer
     check (document_ttl_seconds is null or document_ttl_seconds between 1 and 315360000);

@@ -4,6 +4,18 @@
 -- older than 30 days are deleted by the background job. On Citus the table is distributed by
 -- tenant_id, colocated with documents, so a tenant's usage lives with its documents and moves
 -- with them: at startup (src/db/citus.ts) on a fresh database, here on one already distributed.
+-- On a database Citus has already distributed, this transaction touches the reference table
+-- tenants and the distributed documents, which have a foreign key between them: Citus refuses
+-- parallel shard access after (or before) the reference table's in one transaction unless it
+-- works one connection per worker. (The migrations run before distribution on a fresh database.)
+do $$
+begin
+  if exists (select 1 from pg_extension where extname = 'citus') then
+    set local citus.multi_shard_modify_mode = 'sequential';
+  end if;
+end
+$$;
+
 create table tenant_usage_daily (
   tenant_id integer not null,
   day date not null,
