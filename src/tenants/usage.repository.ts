@@ -8,17 +8,28 @@ export type UsageIncrement = UsageCounts & { tenant_id: number; day: string };
 export type UsageDayRow = UsageCounts & { day: string };
 
 /**
- * Adds the increments to the stored counts in one statement (one row per tenant and day). A
- * tenant deleted meanwhile would fail the foreign key: its row is left out instead.
+ * Adds the increments to the stored counts (one row per tenant and day) in one plain multi-row
+ * insert, which Citus routes to each tenant's shard. Rows of tenants no longer in `tenants` (a
+ * tombstone removed when its slug was reused) are dropped first: a foreign key violation would
+ * fail every later flush of the same counts.
  */
 export async function addUsage(db: Db, increments: readonly UsageIncrement[]): Promise<void> {
   if (increments.length === 0) return;
+  const ids = [...new Set(increments.map((row) => row.tenant_id))];
+  const existing = new Set((await db.selectFrom('tenants').select('id').where('id', 'in', ids).execute()).map((row) => row.id));
+  const rows = increments.filter((row) => existing.has(row.tenant_id));
+  // 5 parameters a row: chunks keep a flush of many tenants under PostgreSQL's 65,535.
+  for (let start = 0; start < rows.length; start += 1000) await insertUsageRows(db, rows.slice(start, start + 1000));
+}
+
+async function insertUsageRows(db: Db, rows: readonly UsageIncrement[]): Promise<void> {
+  if (rows.length === 0) return;
+  const values = sql.join(
+    rows.map((row) => sql`(${row.tenant_id}::integer, ${row.day}::date, ${row.searches}::bigint, ${row.writes}::bigint, ${row.embedding_tokens}::bigint)`),
+  );
   await sql`
     insert into tenant_usage_daily (tenant_id, day, searches, writes, embedding_tokens)
-    select v.tenant_id, v.day, v.searches, v.writes, v.embedding_tokens
-      from jsonb_to_recordset(${JSON.stringify(increments)}::jsonb)
-           as v(tenant_id integer, day date, searches bigint, writes bigint, embedding_tokens bigint)
-     where exists (select 1 from tenants t where t.id = v.tenant_id)
+    values ${values}
     on conflict (tenant_id, day) do update set
       searches = tenant_usage_daily.searches + excluded.searches,
       writes = tenant_usage_daily.writes + excluded.writes,
