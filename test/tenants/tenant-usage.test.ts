@@ -114,6 +114,16 @@ describe('Tenant.usage', () => {
   });
 });
 
+describe('the usage recorder', () => {
+  it('writes what it holds when stopped (graceful shutdown stops it after requests drain)', async () => {
+    const slug = await t.createTenant('usage-stop');
+    await t.as(slug)('{ search(query: "last words", mode: KEYWORD) { hits { rank } } }');
+    expect(await storedUsage(slug)).toEqual([]);
+    await t.app.deps.usage!.stop();
+    expect(await storedUsage(slug)).toEqual([{ searches: 1, writes: 0, embeddingTokens: 0 }]);
+  });
+});
+
 describe('metrics', () => {
   it('never carry a tenant label', async () => {
     const slug = await t.createTenant('usage-metrics');
