@@ -21,6 +21,8 @@ import { createServer } from './server.js';
 import { loadPersistedOperations } from './graphql/persisted-operations.plugin.js';
 import { createTenantCache } from './tenants/tenant-cache.js';
 import { createBackgroundMaintenance } from './tenants/background-maintenance.js';
+import { type RetentionPurge, startRetentionPurge } from './tenants/retention-purge.js';
+import { createUsageRecorder } from './tenants/usage-recorder.js';
 import { assertRowSecurityEnforced } from './tenants/row-security.service.js';
 import { createRateLimiter } from './tenants/rate-limiter.js';
 import { createRecallSampler } from './search/recall-sampler.js';
@@ -35,6 +37,8 @@ export type App = {
   logger: Logger;
   /** What /ready reports; graceful shutdown marks it stopping before anything closes. */
   readiness: Readiness;
+  /** Deletes expired documents and old usage rows on its timer; runOnce for tests. */
+  retentionPurge: RetentionPurge;
   close(): Promise<void>;
 };
 
@@ -129,6 +133,12 @@ export async function startApp(
       onSearch: telemetry.onSearch,
       ...(config.offloadDir ? { offloadDir: config.offloadDir } : {}),
       ...(config.offloadTestPause ? { offloadTestPause: config.offloadTestPause } : {}),
+      // A failed flush keeps its counts and is retried on the next tick: a warning, not an error.
+      usage: createUsageRecorder({
+        database,
+        flushIntervalMs: config.usageFlushIntervalMs,
+        onError: (error) => logger.warn({ err: error }, 'usage counts not written yet; retrying on the next flush'),
+      }),
       maintenance: createBackgroundMaintenance({
         database,
         vectors,
@@ -147,6 +157,12 @@ export async function startApp(
         onError: logError,
       });
     }
+    const retentionPurge = startRetentionPurge({
+      database,
+      ...config.expiryPurge,
+      // Reads already leave expired rows out: a failed pass only delays giving their space back.
+      onError: (error) => logger.warn({ err: error }, 'retention purge failed; retrying on the next interval'),
+    });
     if (config.seedDemo && (await seedDemoTenant(deps))) log('Created the demo tenant with a sample corpus');
     const guards = {
       limits: config.requestLimits,
@@ -170,12 +186,16 @@ export async function startApp(
       adminToken: admin.token,
       logger,
       readiness,
+      retentionPurge,
       // Idempotent: a signal handler and a test may both close the app.
       close: () =>
         (closing ??= (async () => {
           readiness.markStopping();
           await deps.recall?.close();
           await deps.maintenance.idle();
+          await retentionPurge.stop();
+          // Last: requests have drained, so these are the final counts (a crash loses the unflushed ones).
+          await deps.usage?.stop();
           await close();
         })()),
     };

@@ -65,6 +65,9 @@ const environmentSchema = z.object({
     .min(0, 'must be from 0 to 1 (0 turns recall sampling off)')
     .max(1, 'must be from 0 to 1 (1 samples every search)')
     .default(0.01),
+  EXPIRY_PURGE_INTERVAL_MS: integer(0, 86_400_000).default(60_000),
+  EXPIRY_PURGE_BATCH_SIZE: integer(1, 100_000).default(500),
+  USAGE_FLUSH_INTERVAL_MS: integer(0, 3_600_000).default(5000),
 }).superRefine(refineAuth).superRefine(refineEmbedding).superRefine(refineOffload).superRefine(refineServing);
 
 export type Config = {
@@ -129,6 +132,10 @@ export type Config = {
   offloadTestPause: OffloadPausePoint | undefined;
   /** Share of DEDICATED tenants' searches re-run exactly to estimate their recall (search/recall-sampler.ts); 0: off. */
   recallSampleRate: number;
+  /** Expired documents (and old usage rows) are deleted every this many ms, batchSize rows a transaction; 0: never. */
+  expiryPurge: { intervalMs: number; batchSize: number };
+  /** How often usage counts go from memory to tenant_usage_daily; 0: only on shutdown. */
+  usageFlushIntervalMs: number;
 };
 
 /** What one request may ask for, checked before anything reaches the database or the embedder. */
@@ -197,6 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     offloadDir: e.OFFLOAD_DIR ?? (e.DATABASE_URL || e.DATA_DIR.startsWith('memory://') ? undefined : join(e.DATA_DIR, 'offload')),
     offloadTestPause: e.OFFLOAD_TEST_PAUSE,
     recallSampleRate: e.RECALL_SAMPLE_RATE,
+    expiryPurge: { intervalMs: e.EXPIRY_PURGE_INTERVAL_MS, batchSize: e.EXPIRY_PURGE_BATCH_SIZE },
+    usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_MS,
   };
 }
 

@@ -6,6 +6,7 @@ import type { TenantCache } from './tenants/tenant-cache.js';
 import type { BackgroundMaintenance } from './tenants/background-maintenance.js';
 import type { OffloadPausePoint } from './tenants/offload-pause.js';
 import type { RecallSampler } from './search/recall-sampler.js';
+import type { UsageRecorder } from './tenants/usage-recorder.js';
 
 /** What the services need, wired once in main.ts (or a test) and passed down explicitly. */
 export type ServiceDeps = {
@@ -33,6 +34,8 @@ export type ServiceDeps = {
   offloadTestPause?: OffloadPausePoint;
   /** Samples DEDICATED tenants' searches to re-run exactly (RECALL_SAMPLE_RATE); absent: none are. */
   recall?: RecallSampler;
+  /** Per-tenant usage counts (Tenant.usage), flushed to the database every few seconds; absent: not counted. */
+  usage?: UsageRecorder;
   /** Told how each search was answered (metrics); must not throw. */
   onSearch?: (search: { strategy: string; mode: string }) => void;
 };

@@ -56,6 +56,7 @@ export async function findApiKeyCredential(db: Db, id: string): Promise<ApiKeyCr
       't.placement',
       't.state',
       't.created_at',
+      't.document_ttl_seconds',
     ])
     .where('k.id', '=', id)
     .executeTakeFirst();

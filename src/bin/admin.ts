@@ -10,6 +10,9 @@ import { ARCHIVE_USAGE, runArchiveCommand } from '../ingest/archive-commands.js'
 
 const TENANT_FIELDS = 'slug name placement state documentCount indexSizeBytes hnsw { m efConstruction } efSearch worker';
 
+// show only: the usage totals of the last 30 days (Tenant.usage) and the document TTL.
+const SHOW_USAGE_FIELDS = 'documentTtlSeconds usage { documents tableBytes indexBytes searches writes embeddingTokens }';
+
 type Option = 'state' | 'm' | 'ef-construction' | 'batch-size' | 'worker';
 type Command = {
   usage: string;
@@ -33,7 +36,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'show <slug>',
     slug: 'required',
     result: 'tenantBySlug',
-    query: `query($slug: String!) { tenantBySlug(slug: $slug) { ${TENANT_FIELDS} indexBuild { phase blocksDone blocksTotal tuplesDone tuplesTotal } } }`,
+    query: `query($slug: String!) { tenantBySlug(slug: $slug) { ${TENANT_FIELDS} indexBuild { phase blocksDone blocksTotal tuplesDone tuplesTotal } ${SHOW_USAGE_FIELDS} } }`,
   },
   promote: { usage: 'promote <slug>', slug: 'required', result: 'promoteTenant', query: `mutation($slug: String!) { promoteTenant(slug: $slug) { ${TENANT_FIELDS} } }` },
   demote: { usage: 'demote <slug>', slug: 'required', result: 'demoteTenant', query: `mutation($slug: String!) { demoteTenant(slug: $slug) { ${TENANT_FIELDS} } }` },

@@ -101,6 +101,21 @@ end
 $$`,
     },
     {
+      // tenant_usage_daily (migration 0019): keyed by tenant like documents and colocated with
+      // it, so a tenant's counters sit on the worker holding its rows and move with them.
+      name: 'tenant-usage-daily',
+      statement: sql`do $$
+begin
+  if not exists (select 1 from pg_dist_partition where logicalrelid = 'tenant_usage_daily'::regclass) then
+    perform create_distributed_table('tenant_usage_daily', 'tenant_id', colocate_with => 'documents');
+    if pg_relation_size('tenant_usage_daily') > 0 then
+      perform truncate_local_data_after_distributing_table('tenant_usage_daily');
+    end if;
+  end if;
+end
+$$`,
+    },
+    {
       // Distributing copies existing rows into shards and leaves the originals in the
       // coordinator's local tables, where nothing reads them any more; Citus's own advice is to
       // truncate them, which gives the disk back. Runs only once all three tables are

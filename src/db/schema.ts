@@ -7,6 +7,7 @@ export type Tables = {
   tenants: TenantsTable;
   documents: DocumentsTable;
   api_keys: ApiKeysTable;
+  tenant_usage_daily: TenantUsageDailyTable;
 };
 
 export type DeploymentSettingsTable = {
@@ -39,6 +40,8 @@ export type TenantsTable = {
   recall_ef_search: ColumnType<number | null, never, number | null>;
   recall_updated_at: ColumnType<Date | null, never, Date>;
   recall_adjustment: ColumnType<Record<string, unknown> | null, never, string | null>;
+  /** Expiry given to documents written without expiresAt; null: they never expire (migration 0018). */
+  document_ttl_seconds: ColumnType<number | null, number | null | undefined, number | null>;
 };
 
 export type DocumentsTable = {
@@ -56,6 +59,8 @@ export type DocumentsTable = {
   content_hash: string;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Null: never expires. Past: left out of every read, deleted by the purge (migration 0018). */
+  expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 };
 
 /** The columns a document is read with (never its embedding): documents and search select the same. */
@@ -68,6 +73,7 @@ export const DOCUMENT_COLUMNS = [
   'embedding_model',
   'created_at',
   'updated_at',
+  'expires_at',
 ] as const;
 
 export type DocumentRow = Pick<Selectable<DocumentsTable>, (typeof DOCUMENT_COLUMNS)[number]>;
@@ -82,6 +88,17 @@ export type ApiKeysTable = {
   created_at: Generated<Date>;
   last_used_at: ColumnType<Date | null, never, Date>;
   revoked_at: ColumnType<Date | null, never, Date>;
+};
+
+/** Counts per tenant and UTC day (migration 0019), added to by the usage recorder's flushes. */
+export type TenantUsageDailyTable = {
+  tenant_id: number;
+  /** Read as 'YYYY-MM-DD' text (the queries cast it), written as such. */
+  day: string;
+  // bigint: pg returns strings.
+  searches: ColumnType<string, number, never>;
+  writes: ColumnType<string, number, never>;
+  embedding_tokens: ColumnType<string, number, never>;
 };
 
 /** The Kysely executor over these tables: the pool's, or a transaction's. */

@@ -9,6 +9,7 @@ export type ValidDocumentInput = {
   metadata: Record<string, unknown>;
   embedding: readonly number[] | null;
   embeddingModel: string | null;
+  expiresAt: Date | null;
 };
 
 /**
@@ -18,6 +19,7 @@ export type ValidDocumentInput = {
 export function validateDocumentBatch(
   inputs: readonly DocumentInput[],
   limits: { maxBatchSize: number; dimensions: number; metric: DistanceMetric },
+  now = Date.now(),
 ): ValidDocumentInput[] {
   if (inputs.length === 0) throw badUserInput('documents', 'must contain at least 1 document');
   if (inputs.length > limits.maxBatchSize) {
@@ -49,8 +51,23 @@ export function validateDocumentBatch(
       metadata: validateMetadata(field('metadata'), input.metadata),
       embedding: input.embedding ? validateVector(field('embedding'), input.embedding, limits.dimensions, limits.metric) : null,
       embeddingModel: validateEmbeddingModel(field('embeddingModel'), input),
+      expiresAt: validateExpiresAt(field('expiresAt'), input.expiresAt, now),
     };
   });
+}
+
+/**
+ * A moment already past is refused rather than stored as expired on arrival: a document written
+ * only to vanish is almost surely a clock or unit mistake (seconds for milliseconds) the client
+ * wants to hear about. No upper bound: a far future is as good as never.
+ */
+export function validateExpiresAt(field: string, value: Date | null | undefined, now: number): Date | null {
+  if (value === null || value === undefined) return null;
+  if (Number.isNaN(value.getTime())) throw badUserInput(field, 'must be a valid date-time');
+  if (value.getTime() <= now) {
+    throw badUserInput(field, `must be in the future (the server's time is ${new Date(now).toISOString()}), got ${value.toISOString()}`);
+  }
+  return value;
 }
 
 export function validateMetadata(field: string, value: unknown): Record<string, unknown> {

@@ -4,6 +4,7 @@ import type { VectorParameter } from '../db/vector.js';
 import { DOCUMENT_COLUMNS, type DocumentRow } from '../db/schema.js';
 import type { TenantShard } from '../tenants/tenant.js';
 import type { DocumentId } from './document.js';
+import { notExpired } from './document-expiry.sql.js';
 
 export type NewDocumentRow = {
   external_id: string;
@@ -12,6 +13,7 @@ export type NewDocumentRow = {
   embedding: VectorParameter;
   embedding_model: string;
   content_hash: string;
+  expires_at: Date | null;
 };
 
 /** Inserts or replaces (by external id) the tenant's documents in one statement. */
@@ -29,6 +31,7 @@ export async function upsertDocuments(db: Db, shard: TenantShard, rows: readonly
         embedding: eb.ref('excluded.embedding'),
         embedding_model: eb.ref('excluded.embedding_model'),
         content_hash: eb.ref('excluded.content_hash'),
+        expires_at: eb.ref('excluded.expires_at'),
         // The proposed row's default, now(): Citus refuses functions that are not IMMUTABLE in
         // DO UPDATE SET, while a default is evaluated on the coordinator like any insert value.
         updated_at: eb.ref('excluded.updated_at'),
@@ -46,6 +49,7 @@ export async function findDocumentsByIds(db: Db, shard: TenantShard, ids: readon
     .where('shard', '=', shard.shard)
     .where('tenant_id', '=', shard.tenantId)
     .where('id', 'in', ids)
+    .where(notExpired())
     .execute();
 }
 
@@ -59,7 +63,8 @@ export async function listDocuments(
     .selectFrom('documents')
     .select(DOCUMENT_COLUMNS)
     .where('shard', '=', shard.shard)
-    .where('tenant_id', '=', shard.tenantId);
+    .where('tenant_id', '=', shard.tenantId)
+    .where(notExpired());
   if (page.after) query = query.where('id', '>', page.after);
   if (page.before) query = query.where('id', '<', page.before);
   return query
@@ -102,7 +107,13 @@ export async function findStoredContent(db: Db, shard: TenantShard, externalIds:
     .execute();
 }
 
-export type MetadataUpdate = { external_id: string; metadata: Record<string, unknown>; content_hash: string; embedding_model: string };
+export type MetadataUpdate = {
+  external_id: string;
+  metadata: Record<string, unknown>;
+  content_hash: string;
+  embedding_model: string;
+  expires_at: Date | null;
+};
 
 /**
  * Writes only the metadata of documents whose content and model are unchanged, so their stored
@@ -115,8 +126,8 @@ export async function updateMetadataOfUnchanged(db: Db, shard: TenantShard, upda
   const columns = sql.join(DOCUMENT_COLUMNS.map((column) => sql.ref(`d.${column}`)));
   const result = await sql<DocumentRow>`
     update documents as d
-    set metadata = v.metadata, updated_at = now()
-    from jsonb_to_recordset(${changes}::jsonb) as v(external_id text, metadata jsonb, content_hash text, embedding_model text)
+    set metadata = v.metadata, expires_at = v.expires_at, updated_at = now()
+    from jsonb_to_recordset(${changes}::jsonb) as v(external_id text, metadata jsonb, content_hash text, embedding_model text, expires_at timestamptz)
     where d.shard = ${shard.shard} and d.tenant_id = ${shard.tenantId}
       and d.external_id = v.external_id and d.content_hash = v.content_hash and d.embedding_model = v.embedding_model
     returning ${columns}`.execute(db);

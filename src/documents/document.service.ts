@@ -7,6 +7,8 @@ import { badUserInput } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { inTenantSession } from '../tenants/tenant-session.js';
+import { documentExpiry } from '../tenants/tenant-expiry.service.js';
+import { estimateEmbeddingTokens } from '../tenants/usage-recorder.js';
 import { CLIENT_SUPPLIED_MODEL, type Document, type DocumentId, type DocumentInput, isDocumentId } from './document.js';
 import { type ValidDocumentInput, validateDocumentBatch } from './document-input.js';
 import { checkDocumentQuota, enforceDocumentQuota } from './document-quota.js';
@@ -67,7 +69,8 @@ async function writeBatch(
   unchanged: ReadonlySet<string>,
 ): Promise<Document[]> {
   const changed = docs.filter((doc) => !unchanged.has(doc.externalId));
-  const embedded = await loadAll(loaders.documents, changed.filter((doc) => doc.embedding === null).map((doc) => doc.content));
+  const texts = changed.filter((doc) => doc.embedding === null).map((doc) => doc.content);
+  const embedded = await loadAll(loaders.documents, texts);
   let next = 0;
   const rows = changed.map((doc) => ({
     external_id: doc.externalId,
@@ -76,29 +79,39 @@ async function writeBatch(
     embedding: toVectorParameter(doc.embedding ?? (embedded[next++] as number[])),
     embedding_model: doc.embedding ? (doc.embeddingModel ?? CLIENT_SUPPLIED_MODEL) : deps.embedder.model,
     content_hash: doc.contentHash,
+    expires_at: doc.expiresAt,
   }));
   const metadataOnly = docs
     .filter((doc) => unchanged.has(doc.externalId))
-    .map((doc) => ({ external_id: doc.externalId, metadata: doc.metadata, content_hash: doc.contentHash, embedding_model: deps.embedder.model }));
+    .map((doc) => ({
+      external_id: doc.externalId,
+      metadata: doc.metadata,
+      content_hash: doc.contentHash,
+      embedding_model: deps.embedder.model,
+      expires_at: doc.expiresAt,
+    }));
   const { written, placement } = await inTenantSession(deps.database, tenant, {
     run: async ({ db, shard, tenant: current }) => {
       await enforceDocumentQuota(db, shard, docs.map((doc) => doc.externalId), deps.maxDocumentsPerTenant);
-      const updated = await documents.updateMetadataOfUnchanged(db, shard, metadataOnly);
+      // The tenant's TTL as the session read it, not as a cached tenant remembers it.
+      const expiring = <T extends { expires_at: Date | null }>(row: T): T => ({ ...row, expires_at: documentExpiry(current, row.expires_at) });
+      const updated = await documents.updateMetadataOfUnchanged(db, shard, metadataOnly.map(expiring));
       if (updated.length !== metadataOnly.length) throw new ContentChangedMeanwhile();
-      return { written: [...updated, ...(await documents.upsertDocuments(db, shard, rows))], placement: current.placement };
+      return { written: [...updated, ...(await documents.upsertDocuments(db, shard, rows.map(expiring)))], placement: current.placement };
     },
   }).catch((error: unknown) => {
     if (isUnstorableText(error)) throw badUserInput('documents', 'contain text PostgreSQL cannot store (e.g. \\u0000)');
     throw error;
   });
   deps.maintenance.afterWrite({ tenantId: tenant.id, placement, rows: written.length });
+  deps.usage?.recordWrites(tenant.id, written.length, estimateEmbeddingTokens(texts));
   const byExternalId = new Map(written.map((row) => [row.external_id, toDocument(row)]));
   return docs.map((doc) => byExternalId.get(doc.externalId) as Document);
 }
 
 /** Deletes the tenant's documents named by id or external id; returns how many went. */
 export async function deleteDocuments(
-  deps: Pick<ServiceDeps, 'database'>,
+  deps: Pick<ServiceDeps, 'database' | 'usage'>,
   tenant: Tenant,
   keys: { ids: readonly string[]; externalIds: readonly string[] },
 ): Promise<number> {
@@ -106,10 +119,12 @@ export async function deleteDocuments(
     if (!isDocumentId(id)) throw badUserInput(`ids[${index}]`, 'is not a document id');
     return id;
   });
-  return inTenantSession(deps.database, tenant, {
+  const deleted = await inTenantSession(deps.database, tenant, {
     run: ({ db, shard }) =>
       documents.deleteDocuments(db, shard, { ids, externalIds: keys.externalIds }),
   });
+  deps.usage?.recordWrites(tenant.id, deleted, 0);
+  return deleted;
 }
 
 /** The tenant's documents with these ids, in the same order; null where none (or not the tenant's). */
@@ -159,5 +174,6 @@ export function toDocument(row: DocumentRow): Document {
     embeddingModel: row.embedding_model,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
   };
 }

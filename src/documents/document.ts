@@ -12,6 +12,8 @@ export type Document = {
   embeddingModel: string;
   createdAt: Date;
   updatedAt: Date;
+  /** When it stops being returned by any read; null: never. */
+  expiresAt: Date | null;
 };
 
 export type DocumentInput = {
@@ -21,6 +23,8 @@ export type DocumentInput = {
   embedding?: readonly number[] | null;
   /** The model that computed `embedding` (an archive's import); default CLIENT_SUPPLIED_MODEL. */
   embeddingModel?: string | null;
+  /** Must be in the future; absent: now + the tenant's documentTtlSeconds, or never. */
+  expiresAt?: Date | null;
 };
 
 /** Recorded as the model of documents whose vectors the client computed itself. */

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { TenantShard } from '../tenants/tenant.js';
 import { CLIENT_SUPPLIED_MODEL } from './document.js';
+import { notExpired } from './document-expiry.sql.js';
 
 export type StaleDocumentRow = { id: string; content: string; content_hash: string };
 
@@ -47,6 +48,7 @@ export async function countDocumentsByModel(db: Db, shard: TenantShard): Promise
     .select(['embedding_model', (eb) => eb.fn.countAll<string>().as('documents')])
     .where('shard', '=', shard.shard)
     .where('tenant_id', '=', shard.tenantId)
+    .where(notExpired())
     .groupBy('embedding_model')
     .orderBy('embedding_model')
     .execute();

@@ -7,6 +7,8 @@ import './types/tenant-admin.js';
 import './types/tenant-archive.js';
 import './types/tenant-offload.js';
 import './types/tenant-recall.js';
+import './types/tenant-expiry.js';
+import './types/tenant-usage.js';
 import './types/api-key.js';
 import './types/document.js';
 import './types/search.js';

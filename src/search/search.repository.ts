@@ -8,6 +8,7 @@ import type { DistanceMetric } from '../db/vector.js';
 import { type VectorLayout, candidateDepth, indexOrdering, plannerSettings } from '../db/vector-storage.js';
 import type { MetadataFilter } from './metadata-filter.js';
 import { compileMetadataFilter } from './metadata-filter.sql.js';
+import { notExpired } from '../documents/document-expiry.sql.js';
 
 // As pgvector/kysely writes them, but on this module's (ESM) kysely: that helper requires the
 // CommonJS build, and mixing the two builds' query nodes is the dual-package hazard.
@@ -63,7 +64,8 @@ function matchingDocuments(db: Db, shard: TenantShard, params: Pick<SearchParams
     // the statement is planned, so a plan kept for a prepared statement is a plan of one
     // partition: a generic plan over bound values would span every partition.
     .where('shard', '=', integerLiteral(shard.shard))
-    .where('tenant_id', '=', integerLiteral(shard.tenantId));
+    .where('tenant_id', '=', integerLiteral(shard.tenantId))
+    .where(notExpired());
   if (params.filter) query = query.where(sql<boolean>`metadata @> ${JSON.stringify(params.filter)}::jsonb`);
   if (params.where) query = query.where(compileMetadataFilter(params.where));
   if (params.excludeId) query = query.where('id', '<>', params.excludeId);
@@ -168,6 +170,7 @@ export async function findDocumentEmbedding(db: Db, shard: TenantShard, id: Docu
     .where('shard', '=', shard.shard)
     .where('tenant_id', '=', shard.tenantId)
     .where('id', '=', id)
+    .where(notExpired())
     .executeTakeFirst();
   return row?.embedding;
 }

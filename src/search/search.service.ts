@@ -4,6 +4,7 @@ import type { Document, DocumentId } from '../documents/document.js';
 import { toDocument } from '../documents/document.service.js';
 import { validateMetadata, validateVector } from '../documents/document-input.js';
 import type { EmbeddingLoaders } from '../embeddings/embedding-loaders.js';
+import { estimateEmbeddingTokens } from '../tenants/usage-recorder.js';
 import { badUserInput, checkIntegerRange } from '../domain-errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { HNSW_LIMITS, type Tenant } from '../tenants/tenant.js';
@@ -74,6 +75,9 @@ export async function search(
     const effective = found.info.efSearch;
     deps.recall?.offer(tenant, () => sampleOfPage(tenant, vector, found.rows, plan.first, effective));
   }
+  // Tokens only for a query text this search embedded (not KEYWORD's, not a client's vector).
+  const embeddedText = request.mode !== 'KEYWORD' && !request.vector ? [request.query as string] : [];
+  deps.usage?.recordSearch(tenant.id, estimateEmbeddingTokens(embeddedText));
   return shapeResult(deps, found, plan, request.shaping);
 }
 
@@ -200,6 +204,7 @@ export async function searchSimilar(
     },
   });
   deps.onSearch?.({ strategy: info.strategy, mode: 'VECTOR' });
+  deps.usage?.recordSearch(tenant.id, 0);
   const scorable = withoutUnscorable(rows);
   const reason = scorable.unscorable === 0 ? info.reason : `${info.reason}; ${unscorableNote(scorable.unscorable)}`;
   const complete = info.complete && (scorable.unscorable === 0 || scorable.rows.length === first);

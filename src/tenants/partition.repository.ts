@@ -3,10 +3,11 @@ import type { Db } from '../db/database.js';
 import { type VectorLayout, hnswIndexTarget } from '../db/vector-storage.js';
 import { type HnswSettings, SHARED_SHARD, type TenantId, type TenantShard, hnswIndexName, partitionName } from './tenant.js';
 import { secureDocumentsTable } from './tenant-session.repository.js';
+import { notExpired } from '../documents/document-expiry.sql.js';
 
 // Every column but the partition key, for moving rows between shards with ids and timestamps kept.
 const MOVED_COLUMNS = sql.raw(
-  'id, tenant_id, external_id, content, metadata, embedding, embedding_model, content_hash, created_at, updated_at',
+  'id, tenant_id, external_id, content, metadata, embedding, embedding_model, content_hash, created_at, updated_at, expires_at',
 );
 
 const table = (tenantId: TenantId) => sql.table(partitionName(tenantId));
@@ -93,7 +94,7 @@ export async function vacuumAnalyze(db: Db, tableName: string): Promise<void> {
 
 /** Rows in the tenant's own table, attached or detached (inactive tenants). */
 export async function countTenantTableRows(db: Db, tenantId: TenantId): Promise<number> {
-  const { rows } = await sql<{ count: string }>`select count(*) as count from ${table(tenantId)}`.execute(db);
+  const { rows } = await sql<{ count: string }>`select count(*) as count from ${table(tenantId)} where ${notExpired()}`.execute(db);
   return Number(rows[0]?.count ?? 0);
 }
 
@@ -104,6 +105,21 @@ export async function countTenantDocuments(db: Db, shard: TenantShard): Promise<
     .select((eb) => eb.fn.countAll<string>().as('count'))
     .where('shard', '=', shard.shard)
     .where('tenant_id', '=', shard.tenantId)
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
+/**
+ * Rows of an active tenant a client can see: not expired. countTenantDocuments counts expired
+ * rows the purge has not deleted yet too: they still take room (quota, promotion).
+ */
+export async function countVisibleTenantDocuments(db: Db, shard: TenantShard): Promise<number> {
+  const { count } = await db
+    .selectFrom('documents')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('shard', '=', shard.shard)
+    .where('tenant_id', '=', shard.tenantId)
+    .where(notExpired())
     .executeTakeFirstOrThrow();
   return Number(count);
 }

@@ -33,5 +33,6 @@ export function toTenant(row: TenantRow): Tenant {
     placement: row.placement as Placement,
     state: row.state as TenantState,
     createdAt: row.created_at,
+    documentTtlSeconds: row.document_ttl_seconds,
   };
 }

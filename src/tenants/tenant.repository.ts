@@ -12,6 +12,7 @@ export const TENANT_COLUMNS = [
   'placement',
   'state',
   'created_at',
+  'document_ttl_seconds',
 ] as const;
 
 export type TenantRow = {
@@ -24,6 +25,7 @@ export type TenantRow = {
   placement: string;
   state: string;
   created_at: Date;
+  document_ttl_seconds: number | null;
 };
 
 // Namespace of Narwhal's advisory locks (two-key form: namespace, tenant id).
@@ -38,6 +40,7 @@ export async function insertTenant(
     hnsw_ef_construction: number;
     ef_search: number;
     placement: Placement;
+    document_ttl_seconds?: number | null;
   },
 ): Promise<TenantRow> {
   return db.insertInto('tenants').values(values).returning(TENANT_COLUMNS).executeTakeFirstOrThrow();
@@ -65,7 +68,13 @@ export async function listTenants(db: Db, state?: TenantState): Promise<TenantRo
 export async function updateTenant(
   db: Db,
   tenantId: TenantId,
-  patch: Partial<{ placement: Placement; state: TenantState; hnsw_m: number; hnsw_ef_construction: number }>,
+  patch: Partial<{
+    placement: Placement;
+    state: TenantState;
+    hnsw_m: number;
+    hnsw_ef_construction: number;
+    document_ttl_seconds: number | null;
+  }>,
 ): Promise<TenantRow> {
   return db
     .updateTable('tenants')

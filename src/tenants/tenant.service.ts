@@ -8,6 +8,7 @@ import { isolateDedicatedTenant } from './placement.service.js';
 import * as tenants from './tenant.repository.js';
 import { activeTenant, toTenant } from './tenant-row.js';
 import { withTenantExclusive } from './tenant-session.js';
+import { validateDocumentTtl } from './tenant-expiry.service.js';
 import {
   HNSW_LIMITS,
   hnswIndexName,
@@ -25,6 +26,7 @@ export type CreateTenantInput = {
   placement?: Placement | null;
   hnsw?: { m?: number | null; efConstruction?: number | null } | null;
   efSearch?: number | null;
+  documentTtlSeconds?: number | null;
 };
 
 /** Creates a tenant: SHARED by default, or DEDICATED with its own partition and HNSW index. */
@@ -96,12 +98,12 @@ export async function listTenants(deps: Pick<ServiceDeps, 'database'>, state?: T
   return (await tenants.listTenants(deps.database.db, state)).map(toTenant);
 }
 
-/** How many documents the tenant holds, wherever they are (shared pool, own table, detached). */
+/** How many unexpired documents the tenant holds, wherever they are (shared pool, own table, detached). */
 export async function countDocuments(deps: Pick<ServiceDeps, 'database'>, tenant: Tenant): Promise<number> {
   if (tenant.state === 'DELETED') return 0;
   if (tenant.state === 'INACTIVE') return partitions.countTenantTableRows(deps.database.db, tenant.id);
   if (tenant.state === 'OFFLOADED') return Number((await findOffload(deps.database.db, tenant.id))?.offload_documents ?? 0);
-  return partitions.countTenantDocuments(deps.database.db, shardOf(tenant));
+  return partitions.countVisibleTenantDocuments(deps.database.db, shardOf(tenant));
 }
 
 /** Drops a dedicated tenant's HNSW index: searches fall back to an exact scan (benchmarks compare both). */
@@ -138,6 +140,7 @@ function validateTenantInput(input: CreateTenantInput) {
     hnsw_ef_construction: efConstruction,
     ef_search: efSearch,
     placement: input.placement ?? 'SHARED',
+    document_ttl_seconds: validateDocumentTtl(input.documentTtlSeconds),
   };
 }
 

@@ -30,11 +30,16 @@ export type Tenant = {
   placement: Placement;
   state: TenantState;
   createdAt: Date;
+  /** Expiry (seconds after writing) of documents written without expiresAt; null: none. */
+  documentTtlSeconds: number | null;
 };
 
 export function shardOf(tenant: Pick<Tenant, 'id' | 'placement'>): TenantShard {
   return { tenantId: tenant.id, shard: tenant.placement === 'DEDICATED' ? tenant.id : SHARED_SHARD };
 }
+
+/** Bounds of a tenant's documentTtlSeconds: one second to ten years (migration 0018's check). */
+export const DOCUMENT_TTL_LIMITS = { min: 1, max: 315_360_000 } as const;
 
 export const SLUG_PATTERN = /^[a-z0-9_-]{1,63}$/;
 

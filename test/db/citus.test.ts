@@ -50,6 +50,7 @@ describe('Citus distribution statements (generated SQL)', () => {
       'tenants',
       'deployment_settings',
       'documents',
+      'tenant-usage-daily',
       'truncate-local-copies',
     ]);
   });
@@ -227,6 +228,18 @@ describe.skipIf(onCitus)('on the test engine (plain PostgreSQL, no citus extensi
       await withCatalog([['tenants', 'n', 's']], async (db) => {
         await expect(run(db, 'tenants')).rejects.toThrow(/create_reference_table/);
       });
+    });
+
+    it('distributes tenant_usage_daily once, colocated with documents', async () => {
+      await withCatalog([['documents', 'h', 's']], async (db) => {
+        await expect(run(db, 'tenant-usage-daily')).rejects.toThrow(/create_distributed_table/);
+      });
+      await withCatalog([['documents', 'h', 's'], ['tenant_usage_daily', 'h', 's']], async (db) => {
+        await expect(run(db, 'tenant-usage-daily')).resolves.toBeDefined();
+      });
+      expect(oneLine(step('tenant-usage-daily').sql)).toContain(
+        "perform create_distributed_table('tenant_usage_daily', 'tenant_id', colocate_with => 'documents');",
+      );
     });
 
     it('distributes documents when it is not hash-distributed yet', async () => {

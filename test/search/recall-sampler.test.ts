@@ -11,6 +11,7 @@ const tenant = (placement: Tenant['placement']): Tenant => ({
   placement,
   state: 'ACTIVE',
   createdAt: new Date(0),
+  documentTtlSeconds: null,
 });
 const sample = (k: number): RecallSample => ({ tenant: tenant('DEDICATED'), vector: [1], k, efSearch: 40, effective: 40, approximate: [] });
 

@@ -8,6 +8,7 @@ const tenant = (slug: string, state: Tenant['state'] = 'ACTIVE'): Tenant => ({
   name: slug,
   hnsw: { m: 16, efConstruction: 64 },
   efSearch: 40,
+  documentTtlSeconds: null,
   placement: 'SHARED',
   state,
   createdAt: new Date(0),

@@ -20,6 +20,11 @@ builder.node(DocumentRef, {
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the document was first written.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it was last replaced.' }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it expires: from then on no read returns it, and a background purge deletes it. Null: never.',
+    }),
   }),
 });
 
@@ -38,6 +43,12 @@ const DocumentInput = builder.inputType('DocumentInput', {
       required: false,
       description:
         'The model that computed `embedding` (only with it), recorded as the document\'s embeddingModel; default "client-supplied". Restoring an export sends each document\'s model, so a vector of the deployment\'s model stays current and is not re-embedded.',
+    }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      required: false,
+      description:
+        "When the document expires; must be in the future (a past moment is refused with BAD_USER_INPUT). Omitted: now + the tenant's documentTtlSeconds, or never when it has none. Replacing a document sets its expiry anew.",
     }),
   }),
 });

@@ -72,8 +72,12 @@ export const TenantRef = builder.objectRef<Tenant>('Tenant').implement({
       resolve: (tenant) => tenant.hnsw,
     }),
     efSearch: t.exposeInt('efSearch', { description: 'ef_search used by searches that do not set one.' }),
+    documentTtlSeconds: t.exposeInt('documentTtlSeconds', {
+      nullable: true,
+      description: 'Seconds after writing at which a document written without expiresAt expires; null: such documents never expire.',
+    }),
     documentCount: t.int({
-      description: 'How many documents the tenant holds.',
+      description: 'How many documents the tenant holds, not counting expired ones.',
       resolve: (tenant, _args, ctx) => countDocuments(ctx.deps, tenant),
     }),
     indexSizeBytes: t.float({
@@ -115,6 +119,10 @@ const CreateTenantInput = builder.inputType('CreateTenantInput', {
     placement: t.field({ type: PlacementEnum, required: false, description: 'Defaults to SHARED.' }),
     hnsw: t.field({ type: HnswSettingsInput, required: false, description: 'Index settings.' }),
     efSearch: t.int({ required: false, description: 'Default query ef_search, 1-1000 (default 100).' }),
+    documentTtlSeconds: t.int({
+      required: false,
+      description: 'Expiry of documents written without expiresAt, in seconds after writing: 1-315360000 (ten years). Omitted: none.',
+    }),
   }),
 });
 
