@@ -12,6 +12,8 @@ import {
   UPSERT_SOURCE,
 } from './operations.js';
 import { createRecordingFetch } from './recording-fetch.js';
+import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import { createHash } from 'node:crypto';
 
 // What a frontend built on Apollo Client 4 sees: real HTTP on a loopback port, global fetch,
 // InMemoryCache with its default normalization (`__typename:id`, and Document.id is a global ID).
@@ -172,6 +174,28 @@ describe('Apollo Client 4 over HTTP', () => {
       expect((thrown as CombinedGraphQLErrors).errors[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     } finally {
       anonymous.stop();
+    }
+  });
+
+  it('sends a repeated operation as its hash alone with the persisted-queries link (automatic persisted queries)', async () => {
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    const persisted = new ApolloClient({
+      link: createPersistedQueryLink({ sha256 }).concat(new HttpLink({ uri: server.url, fetch: recorder.fetch, headers: { 'x-tenant-id': slug } })),
+      cache: new InMemoryCache(),
+    });
+    try {
+      const bodies: string[] = [];
+      const before = recorder.requests.length;
+      for (const fetchPolicy of ['network-only', 'network-only'] as const) {
+        const { data, error } = await persisted.query({ query: SEARCH, variables: { query: 'cat' }, fetchPolicy });
+        expect(error).toBeUndefined();
+        bodies.push(JSON.stringify(data));
+      }
+      expect(bodies[1]).toBe(bodies[0]);
+      // First: hash alone (404 PERSISTED_QUERY_NOT_FOUND), then hash and text; second: hash alone, answered.
+      expect(recorder.requests.slice(before).map((request) => request.status)).toEqual([404, 200, 200]);
+    } finally {
+      persisted.stop();
     }
   });
 });
