@@ -17,7 +17,7 @@ import { type Logger, createLogger } from './logging/logger.js';
 import { type Readiness, createReadiness } from './observability/readiness.js';
 import { createTelemetry } from './observability/telemetry.js';
 import { rootFieldNames } from './graphql/schema.js';
-import { createServer } from './server.js';
+import { type ServerOptions, createServer } from './server.js';
 import { loadPersistedOperations } from './graphql/persisted-operations.plugin.js';
 import { createTenantCache } from './tenants/tenant-cache.js';
 import { createBackgroundMaintenance } from './tenants/background-maintenance.js';
@@ -31,6 +31,8 @@ import type { ServiceDeps } from './service-deps.js';
 
 export type App = {
   yoga: ReturnType<typeof createServer>;
+  /** What yoga was created with: a benchmark builds the same server with one option changed. */
+  serverOptions: ServerOptions;
   deps: ServiceDeps;
   engine: Engine;
   adminToken: string;
@@ -170,7 +172,7 @@ export async function startApp(
       graphiql: config.graphiql,
       rateLimiter: createRateLimiter(config.rateLimit),
     };
-    const yoga = createServer(deps, {
+    const serverOptions: ServerOptions = {
       adminToken: admin.token,
       authenticateTenant: await createTenantAuthenticator(deps, config.auth),
       authMode: config.auth.mode,
@@ -178,9 +180,11 @@ export async function startApp(
       observability: { logger, telemetry, readiness },
       guards,
       persistedOperations,
-    });
+    };
+    const yoga = createServer(deps, serverOptions);
     return {
       yoga,
+      serverOptions,
       deps,
       engine,
       adminToken: admin.token,

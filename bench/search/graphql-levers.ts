@@ -33,8 +33,8 @@ export async function measureGraphqlLevers(
   clients: number,
 ): Promise<Figures> {
   const hash = createHash('sha256').update(query).digest('hex');
-  const guards = { limits: config.requestLimits, introspection: config.introspection, graphiql: false };
-  const interpreted = createServer(app.deps, { adminToken: app.adminToken, logError: () => {}, guards, execution: 'graphql-js' });
+  // The application's own server, but for how it executes operations.
+  const interpreted = createServer(app.deps, { ...app.serverOptions, execution: 'graphql-js' });
   const servers = [await listenOnLoopback(app.yoga, '/graphql'), await listenOnLoopback(interpreted, '/graphql')];
   const processes: ServerProcess[] = [];
   const mainThread = () => undefined;
