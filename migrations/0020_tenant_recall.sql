@@ -11,10 +11,19 @@
 -- since ef_search last changed (recall_ef_search records which ef_search it is about; a sample
 -- taken under another is dropped), then an exponential moving average of the last ~50
 -- (src/search/recall-estimate.ts).
-alter table tenants
-  add column recall_target double precision check (recall_target is null or recall_target between 0.5 and 0.999),
-  add column recall_estimate double precision check (recall_estimate is null or recall_estimate between 0 and 1),
-  add column recall_samples integer not null default 0 check (recall_samples >= 0),
-  add column recall_ef_search integer,
-  add column recall_updated_at timestamptz,
-  add column recall_adjustment jsonb;
+--
+-- The pattern of 0018: one DO block, each column added bare and its check added apart, named:
+-- Citus refuses ADD COLUMN with an inline constraint on an already distributed (reference) table.
+do $$
+begin
+  alter table tenants add column recall_target double precision;
+  alter table tenants add constraint tenants_recall_target_check check (recall_target is null or recall_target between 0.5 and 0.999);
+  alter table tenants add column recall_estimate double precision;
+  alter table tenants add constraint tenants_recall_estimate_check check (recall_estimate is null or recall_estimate between 0 and 1);
+  alter table tenants add column recall_samples integer not null default 0;
+  alter table tenants add constraint tenants_recall_samples_check check (recall_samples >= 0);
+  alter table tenants add column recall_ef_search integer;
+  alter table tenants add column recall_updated_at timestamptz;
+  alter table tenants add column recall_adjustment jsonb;
+end
+$$;

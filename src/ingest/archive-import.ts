@@ -51,10 +51,12 @@ export async function importArchive(options: ArchiveImportOptions): Promise<numb
   );
 
   const target = await connectToServer(url, { adminToken, slug });
+  let expired = 0;
   try {
-    return await runIngest(target, await archiveSource(file, keepVectors), options);
+    return await runIngest(target, await archiveSource(file, keepVectors, () => (expired += 1)), options);
   } finally {
     await target.close();
+    if (expired > 0) say(`${expired} documents had expired since the export and were skipped (not loaded, not rejected)`);
   }
 }
 
@@ -71,7 +73,7 @@ async function createFromHeader(
 }
 
 /** The archive's documents as the ingest pipeline's source: line numbers are the archive's. */
-async function archiveSource(file: string, keepVectors: boolean): Promise<DocumentSource> {
+async function archiveSource(file: string, keepVectors: boolean, onExpired: () => void): Promise<DocumentSource> {
   const totalBytes = (await stat(file)).size;
   let bytes = 0;
   let items = 0;
@@ -79,6 +81,11 @@ async function archiveSource(file: string, keepVectors: boolean): Promise<Docume
     for await (const record of readArchive(openArchiveFile(file, (read) => (bytes += read)))) {
       if (record.type !== 'document') continue;
       items += 1;
+      // Expired since the export: gone to every read there, so skipped here (upsert refuses a past expiresAt).
+      if (isExpired(record.document)) {
+        onExpired();
+        continue;
+      }
       yield { kind: 'document', line: record.line, input: toInput(record.document, keepVectors), raw: rawOf(record.document) };
     }
     bytes = totalBytes;
@@ -86,11 +93,18 @@ async function archiveSource(file: string, keepVectors: boolean): Promise<Docume
   return { path: file, format: 'jsonl', totalBytes, position: () => ({ bytes: Math.min(bytes, totalBytes), items }), items: documentItems() };
 }
 
+function isExpired(document: ArchiveDocument): boolean {
+  return document.expiresAt != null && Date.parse(document.expiresAt) <= Date.now();
+}
+
 function toInput(document: ArchiveDocument, keepVectors: boolean) {
   const { externalId, content, metadata } = document;
+  const expiry = document.expiresAt == null ? {} : { expiresAt: new Date(document.expiresAt) };
   // Each float32 becomes the double of the same value; JSON prints that double exactly, and the
   // server's float4 cast gives back the same float32: the vector arrives bit for bit.
-  return keepVectors ? { externalId, content, metadata, embedding: Array.from(document.vector), embeddingModel: document.model } : { externalId, content, metadata };
+  return keepVectors
+    ? { externalId, content, metadata, ...expiry, embedding: Array.from(document.vector), embeddingModel: document.model }
+    : { externalId, content, metadata, ...expiry };
 }
 
 // What a rejected document is recorded as in the rejects file: enough to find it, without its vector.

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { VectorParameter } from '../db/vector.js';
+import { notExpired } from '../documents/document-expiry.sql.js';
 import { type TenantId, type TenantShard, partitionName } from './tenant.js';
 import { TENANT_COLUMNS, type TenantRow } from './tenant.repository.js';
 
@@ -16,6 +17,7 @@ export type OffloadedDocumentRow = {
   embedding_model: string;
   created_at: string;
   updated_at: string;
+  expires_at: string | null;
   embedding_bytes: Buffer;
 };
 
@@ -28,7 +30,8 @@ const isoTimestamp = (column: string) => sql<string>`to_char(${sql.ref(column)} 
 /**
  * One page of the tenant's documents in id order, after an id (keyset: each page is an index
  * range, however far in). vector_send gives the stored float4 values as bytes, so no decimal
- * text can round them on the way to the archive.
+ * text can round them on the way to the archive. Documents already expired are gone to every read
+ * and not archived.
  */
 export async function listDocumentsForOffload(db: Db, source: RowSource, page: { after: string | null; limit: number }): Promise<OffloadedDocumentRow[]> {
   const from = source.kind === 'shard' ? sql`documents` : sql.table(partitionName(source.tenantId));
@@ -37,10 +40,10 @@ export async function listDocumentsForOffload(db: Db, source: RowSource, page: {
   const after = page.after === null ? sql`` : sql`and id > ${page.after}::bigint`;
   const { rows } = await sql<OffloadedDocumentRow>`
     select id, external_id, content, metadata, embedding_model,
-      ${isoTimestamp('created_at')} as created_at, ${isoTimestamp('updated_at')} as updated_at,
+      ${isoTimestamp('created_at')} as created_at, ${isoTimestamp('updated_at')} as updated_at, ${isoTimestamp('expires_at')} as expires_at,
       vector_send(embedding) as embedding_bytes
     from ${from}
-    where tenant_id = ${tenantId} ${shardFilter} ${after}
+    where tenant_id = ${tenantId} ${shardFilter} ${after} and ${notExpired()}
     order by id
     limit ${page.limit}`.execute(db);
   return rows;
@@ -55,6 +58,7 @@ export type RestoredDocumentRow = {
   content_hash: string;
   created_at: string;
   updated_at: string;
+  expires_at: string | null;
 };
 
 /**
@@ -67,9 +71,9 @@ export async function insertRestoredDocuments(db: Db, target: { table: 'document
   const into = target.table === 'documents' ? sql`documents` : sql.table(partitionName(tenantId));
   const values = rows.map(
     (row) => sql`(${tenantId}, ${shard}, ${row.external_id}, ${row.content}, ${JSON.stringify(row.metadata)}::jsonb, ${row.embedding},
-      ${row.embedding_model}, ${row.content_hash}, ${row.created_at}::timestamptz, ${row.updated_at}::timestamptz)`,
+      ${row.embedding_model}, ${row.content_hash}, ${row.created_at}::timestamptz, ${row.updated_at}::timestamptz, ${row.expires_at}::timestamptz)`,
   );
-  await sql`insert into ${into} (tenant_id, shard, external_id, content, metadata, embedding, embedding_model, content_hash, created_at, updated_at)
+  await sql`insert into ${into} (tenant_id, shard, external_id, content, metadata, embedding, embedding_model, content_hash, created_at, updated_at, expires_at)
     values ${sql.join(values)}`.execute(db);
 }
 

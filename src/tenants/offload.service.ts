@@ -186,6 +186,7 @@ function archivedDocument(row: offloads.OffloadedDocumentRow): ArchiveDocument {
     model: row.embedding_model,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
     vector,
   };
 }
@@ -200,5 +201,6 @@ function restoredRow(document: ArchiveDocument): offloads.RestoredDocumentRow {
     content_hash: createHash('sha256').update(document.content).digest('hex'),
     created_at: document.createdAt,
     updated_at: document.updatedAt,
+    expires_at: document.expiresAt ?? null,
   };
 }

@@ -72,3 +72,31 @@ export function seededVector(seed: number, dimensions: number): number[] {
     return state / 2 ** 32 - 0.5;
   });
 }
+
+/** The expiry every copy of the tenant written by expiringDocuments must keep (the expired one left out). */
+export const LATER = '2099-01-02T03:04:05.678Z';
+
+/**
+ * Three documents: "forever" (no expiry), "later" (expires at LATER) and "gone", whose expiry is
+ * then moved into the past directly (the API refuses a past expiresAt): expired, not yet purged.
+ */
+export async function expiringDocuments(t: TestApp, slug: string): Promise<void> {
+  const d = ['forever', 'later', 'gone'].map((externalId, i) => ({
+    externalId,
+    content: `expiring ${externalId}`,
+    embedding: seededVector(900 + i, 512),
+    ...(externalId === 'forever' ? {} : { expiresAt: LATER }),
+  }));
+  const result = await t.as(slug)(UPSERT, { d });
+  if (result.errors) throw new Error(JSON.stringify(result.errors));
+  const { rows } = await sql<{ id: number }>`select id from tenants where slug = ${slug}`.execute(t.db);
+  await sql`update documents set expires_at = now() - interval '1 hour' where tenant_id = ${rows[0]!.id} and external_id = 'gone'`.execute(t.db);
+}
+
+/** Every row's expires_at (ISO, or null) by external id, read directly: expired rows included. */
+export async function storedExpiries(t: TestApp, slug: string): Promise<Record<string, string | null>> {
+  const { rows } = await sql<{ external_id: string; expires_at: Date | null }>`
+    select d.external_id, d.expires_at from documents d join tenants t on t.id = d.tenant_id and t.slug = ${slug}
+    order by d.external_id`.execute(t.db);
+  return Object.fromEntries(rows.map((row) => [row.external_id, row.expires_at === null ? null : new Date(row.expires_at).toISOString()]));
+}

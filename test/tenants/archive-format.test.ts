@@ -30,6 +30,8 @@ function document(index: number, vector = new Float32Array([index, -index / 3, 1
     model: 'hashing-test',
     createdAt: '2026-12-01T10:00:00.123456+00:00',
     updatedAt: '2026-12-01T11:00:00.654321+00:00',
+    // Optional in the format: one document of every three expires.
+    expiresAt: index % 3 === 2 ? '2099-01-02T03:04:05.678901Z' : null,
     vector,
   };
 }
@@ -106,6 +108,19 @@ describe('tenant archive format', () => {
     expect(third).toEqual({ end: true, documents: 1, sha256: createHash('sha256').update(body).digest('hex') });
   });
 
+  it('writes expiresAt only for a document that expires, reads it back, and reads a line without it or with null as never expiring', async () => {
+    const good = lines(await encode([document(1), document(2)]));
+    expect(JSON.parse(good[1]!)).not.toHaveProperty('expiresAt');
+    expect(JSON.parse(good[2]!).expiresAt).toBe('2099-01-02T03:04:05.678901Z');
+    const withNull = JSON.stringify({ ...JSON.parse(good[1]!), expiresAt: null });
+    const body = `${good[0]}\n${withNull}\n${good[2]}\n`;
+    const { createHash } = await import('node:crypto');
+    const trailer = JSON.stringify({ end: true, documents: 2, sha256: createHash('sha256').update(body).digest('hex') });
+    const records = await read(`${body}${trailer}\n`);
+    const expiries = records.flatMap((r) => (r.type === 'document' ? [r.document.expiresAt] : []));
+    expect(expiries).toEqual([null, '2099-01-02T03:04:05.678901Z']);
+  });
+
   it('refuses NaN and infinite values, writing and reading', async () => {
     expect(() => encodeVector(new Float32Array([1, Number.NaN]))).toThrow(/vector\[1\] is NaN/);
     expect(() => encodeVector(new Float32Array([Number.POSITIVE_INFINITY]))).toThrow(/Infinity/);
@@ -166,6 +181,8 @@ describe('tenant archive format', () => {
       [{ ...second, externalId: '' }, 'line 3: externalId: must be a non-empty string'],
       [{ ...second, metadata: [1] }, 'line 3: metadata: must be a JSON object'],
       [{ ...second, createdAt: 'yesterday' }, 'line 3: createdAt: must be an ISO 8601 timestamp'],
+      [{ ...second, expiresAt: 'someday' }, 'line 3: expiresAt: must be an ISO 8601 timestamp'],
+      [{ ...second, expiresAt: 17 }, 'line 3: expiresAt: must be a string'],
       [{ ...second, vector: 'AAAA' }, 'line 3: vector: must hold 4 float32 values (16 bytes), got 3 bytes'],
       [{ ...second, vector: 'not base64!' }, 'line 3: vector: must be base64 text of float32 bytes'],
       [{ ...second, colour: 'red' }, 'line 3: colour: is not part of the archive format'],

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fillTenant, rowCount, searchAnswers, storedVectors } from '../helpers/tenant-answers.js';
+import { LATER, expiringDocuments, fillTenant, rowCount, searchAnswers, storedExpiries, storedVectors } from '../helpers/tenant-answers.js';
 import { type TestApp, errorCode, startTestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
@@ -54,6 +54,15 @@ describe('cloneTenant', { timeout: 120_000 }, () => {
         select count(*)::int as n from pg_indexes where indexname = (select 'documents_t' || id || '_embedding_hnsw' from tenants where slug = ${to})`.execute(t.db);
       expect(rows[0]!.n).toBe(1);
     }
+  });
+
+  it.each(['SHARED', 'DEDICATED'])('keeps each document\'s expiry in a %s clone and leaves out the documents already expired', async (placement) => {
+    const from = await t.createTenant('expiring', { placement });
+    await expiringDocuments(t, from);
+    const to = `${from}-copy`;
+    const cloned = await t.admin(CLONE, { from, to });
+    expect(cloned.errors).toBeUndefined();
+    expect(await storedExpiries(t, to)).toEqual({ forever: null, later: LATER });
   });
 
   it('refuses an existing target slug (CONFLICT), a bad one (BAD_USER_INPUT on to) and an unknown source', async () => {

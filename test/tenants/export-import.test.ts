@@ -13,6 +13,7 @@ import { exportTenantDocuments } from '../../src/tenants/archive/tenant-export.s
 import { jsonText } from '../../src/ingest/server-sink.js';
 import { requireTenantBySlug } from '../../src/tenants/tenant.service.js';
 import { embedText } from '../helpers/hashing-embedder.js';
+import { LATER, expiringDocuments, storedExpiries } from '../helpers/tenant-answers.js';
 import { serveOnLoopback } from '../helpers/http-server.js';
 import { ADMIN_TOKEN, errorCode, type TestApp, startTestApp } from '../helpers/test-app.js';
 
@@ -174,6 +175,47 @@ describe.each(['SHARED', 'DEDICATED'] as const)('export and import of a %s tenan
         { model: 'client-supplied', documents: 3 },
       ]),
     );
+  });
+});
+
+describe('expiry through export and import', () => {
+  it('exports each document\'s expiresAt, leaves out the expired ones, and imports the expiry back', async () => {
+    const source = await t.createTenant('expiring');
+    await expiringDocuments(t, source);
+    const file = join(dir, `${source}.jsonl`);
+    await admin(['export', source, file]);
+    const { documents } = await readFileArchive(file);
+    const expiries = Object.fromEntries(documents.map((d) => [d.externalId, d.expiresAt == null ? null : new Date(d.expiresAt).toISOString()]));
+    expect(expiries).toEqual({ forever: null, later: LATER });
+    const copy = `${source}-copy`;
+    expect((await adminExit(['import', copy, file])).code).toBe(0);
+    expect(await storedExpiries(t, copy)).toEqual({ forever: null, later: LATER });
+  });
+
+  it('skips and counts a document whose expiry passed after the export, rejecting nothing (exit 0)', async () => {
+    const header: ArchiveHeader = {
+      narwhal: 'tenant-archive',
+      version: 1,
+      tenant: { slug: 'aged', name: 'Aged', placement: 'SHARED', hnsw: { m: 16, efConstruction: 128 }, efSearch: 100 },
+      dimensions: DIMENSIONS,
+      distanceMetric: 'cosine',
+      model: t.app.deps.embedder.model,
+      exportedAt: '2026-01-01T00:00:00.000Z',
+    };
+    const document = (externalId: string, expiresAt: string, vector: Float32Array): ArchiveDocument => ({
+      externalId, content: externalId, metadata: {}, model: 'client-supplied', createdAt: header.exportedAt, updatedAt: header.exportedAt, expiresAt, vector,
+    });
+    async function* documents() {
+      yield document('lapsed', '2026-01-02T00:00:00.000Z', VECTORS[0]!);
+      yield document('lasting', LATER, VECTORS[1]!);
+    }
+    const aged = join(dir, 'aged.jsonl');
+    await writeArchiveFile(aged, encodeArchive(header, documents()));
+    const slug = `aged-${Date.now()}`;
+    const result = await adminExit(['import', slug, aged]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('1 documents had expired since the export and were skipped');
+    expect(await storedExpiries(t, slug)).toEqual({ lasting: LATER });
   });
 });
 

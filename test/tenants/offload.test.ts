@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fillTenant, rowCount, searchAnswers, storedVectors } from '../helpers/tenant-answers.js';
+import { LATER, expiringDocuments, fillTenant, rowCount, searchAnswers, storedExpiries, storedVectors } from '../helpers/tenant-answers.js';
 import { type TestApp, errorCode, startTestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
@@ -75,6 +75,14 @@ describe('offloadTenant and activateTenant', { timeout: 120_000 }, () => {
     expect(await searchAnswers(t, slug)).toEqual(before);
     const settings = await t.admin('query($s: String!) { tenantBySlug(slug: $s) { hnsw { m efConstruction } efSearch } }', { s: slug });
     expect(settings.data!.tenantBySlug).toEqual({ hnsw: { m: 8, efConstruction: 40 }, efSearch: 77 });
+  });
+
+  it.each(['SHARED', 'DEDICATED'])('keeps each %s document\'s expiry through offload and restore, leaving out the documents already expired', async (placement) => {
+    const slug = await t.createTenant('expiring', { placement });
+    await expiringDocuments(t, slug);
+    expect((await offload(slug)).data!.offloadTenant.state).toBe('OFFLOADED');
+    expect((await activate(slug)).data!.activateTenant).toMatchObject({ state: 'ACTIVE', documentCount: 2 });
+    expect(await storedExpiries(t, slug)).toEqual({ forever: null, later: LATER });
   });
 
   it('loses no acknowledged write made while the tenant is being offloaded, and lands none after', async () => {

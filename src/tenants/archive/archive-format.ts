@@ -37,6 +37,8 @@ export type ArchiveDocument = {
   /** ISO 8601 timestamps, kept as text so no precision is lost on the way through. */
   createdAt: string;
   updatedAt: string;
+  /** When the document expires (ISO 8601), or null: never. Optional in the file (version 1 files before it have none). */
+  expiresAt?: string | null;
   vector: Float32Array;
 };
 
@@ -60,7 +62,9 @@ export function encodeHeader(header: ArchiveHeader): string {
 
 export function encodeDocument(document: ArchiveDocument): string {
   const { externalId, content, metadata, model, createdAt, updatedAt } = document;
-  return `${JSON.stringify({ externalId, content, metadata, model, createdAt, updatedAt, vector: encodeVector(document.vector) })}\n`;
+  // Written only when set: a document that never expires has the same line as before the field existed.
+  const expiry = document.expiresAt == null ? {} : { expiresAt: document.expiresAt };
+  return `${JSON.stringify({ externalId, content, metadata, model, createdAt, updatedAt, ...expiry, vector: encodeVector(document.vector) })}\n`;
 }
 
 export function encodeTrailer(trailer: Omit<ArchiveTrailer, 'end'>): string {
@@ -175,7 +179,7 @@ export function decodeHeader(record: Record<string, unknown>, line = 1): Archive
 }
 
 export function decodeDocument(record: Record<string, unknown>, dimensions: number, line: number): ArchiveDocument {
-  onlyKeys(record, ['externalId', 'content', 'metadata', 'model', 'createdAt', 'updatedAt', 'vector'], line);
+  onlyKeys(record, ['externalId', 'content', 'metadata', 'model', 'createdAt', 'updatedAt', 'expiresAt', 'vector'], line);
   return {
     externalId: text(record, 'externalId', line, '', true),
     content: text(record, 'content', line),
@@ -183,6 +187,7 @@ export function decodeDocument(record: Record<string, unknown>, dimensions: numb
     model: text(record, 'model', line),
     createdAt: timestamp(record, 'createdAt', line),
     updatedAt: timestamp(record, 'updatedAt', line),
+    expiresAt: record.expiresAt == null ? null : timestamp(record, 'expiresAt', line),
     vector: decodeVector(record.vector, dimensions, line),
   };
 }

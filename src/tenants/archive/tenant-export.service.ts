@@ -77,6 +77,7 @@ function toArchiveDocument(row: ArchiveRow): ArchiveDocument {
     model: row.embedding_model,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
     // Float32Array.from rounds each double to float32: exact, since each was printed from a float32.
     vector: Float32Array.from(fromVectorText(row.embedding)),
   };
