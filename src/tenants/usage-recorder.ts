@@ -110,7 +110,8 @@ export function createUsageRecorder(options: {
     flush,
     async stop() {
       if (timer) clearInterval(timer);
-      await flush();
+      // Shutdown goes on without the counts it could not write: they are reported, not thrown.
+      await flush().catch(options.onError);
     },
   };
 }
