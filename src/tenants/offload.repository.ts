@@ -1,53 +1,11 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { VectorParameter } from '../db/vector.js';
-import { notExpired } from '../documents/document-expiry.sql.js';
 import { type TenantId, type TenantShard, partitionName } from './tenant.js';
 import { TENANT_COLUMNS, type TenantRow } from './tenant.repository.js';
 
 /** Where an OFFLOADED tenant's documents are (migration 0017). */
 export type OffloadRow = { offload_file: string; offload_sha256: string; offload_documents: string };
-
-/** A tenant's document as offload writes it; the vector as pgvector's binary form (vector_send), bit for bit. */
-export type OffloadedDocumentRow = {
-  id: string;
-  external_id: string;
-  content: string;
-  metadata: Record<string, unknown>;
-  embedding_model: string;
-  created_at: string;
-  updated_at: string;
-  expires_at: string | null;
-  embedding_bytes: Buffer;
-};
-
-/** Where a tenant's rows are read from: its shard of documents (ACTIVE), or its detached table (INACTIVE). */
-export type RowSource = { kind: 'shard'; shard: TenantShard } | { kind: 'detached'; tenantId: TenantId };
-
-// ISO 8601 in UTC with microseconds: what timestamptz holds, and text that parses back to it exactly.
-const isoTimestamp = (column: string) => sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-/**
- * One page of the tenant's documents in id order, after an id (keyset: each page is an index
- * range, however far in). vector_send gives the stored float4 values as bytes, so no decimal
- * text can round them on the way to the archive. Documents already expired are gone to every read
- * and not archived.
- */
-export async function listDocumentsForOffload(db: Db, source: RowSource, page: { after: string | null; limit: number }): Promise<OffloadedDocumentRow[]> {
-  const from = source.kind === 'shard' ? sql`documents` : sql.table(partitionName(source.tenantId));
-  const tenantId = source.kind === 'shard' ? source.shard.tenantId : source.tenantId;
-  const shardFilter = source.kind === 'shard' ? sql`and shard = ${source.shard.shard}` : sql``;
-  const after = page.after === null ? sql`` : sql`and id > ${page.after}::bigint`;
-  const { rows } = await sql<OffloadedDocumentRow>`
-    select id, external_id, content, metadata, embedding_model,
-      ${isoTimestamp('created_at')} as created_at, ${isoTimestamp('updated_at')} as updated_at, ${isoTimestamp('expires_at')} as expires_at,
-      vector_send(embedding) as embedding_bytes
-    from ${from}
-    where tenant_id = ${tenantId} ${shardFilter} ${after} and ${notExpired()}
-    order by id
-    limit ${page.limit}`.execute(db);
-  return rows;
-}
 
 export type RestoredDocumentRow = {
   external_id: string;

@@ -7,6 +7,8 @@ import type { ServiceDeps } from '../service-deps.js';
 import type { ArchiveDocument, ArchiveHeader } from './archive/archive-format.js';
 import { readArchive } from './archive/archive-reader.js';
 import { encodeArchive } from './archive/archive-writer.js';
+import { type RowSource, listArchivePage } from './archive/tenant-export.repository.js';
+import { archiveHeader, toArchiveDocument } from './archive/tenant-export.service.js';
 import { prewarmIndex } from './maintenance.service.js';
 import { newOffloadFileName, openOffloadFile, removeOffloadFile, removeStrayOffloadFiles, sha256OfFile, writeOffloadFile } from './offload-file.js';
 import { pauseForCrashTest } from './offload-pause.js';
@@ -46,7 +48,7 @@ export async function offloadTenant(deps: Deps, tenant: Tenant): Promise<Tenant>
     await removeStrayOffloadFiles(dir, current.id);
     const file = newOffloadFileName(current.id);
     let documents = 0;
-    const source: offloads.RowSource =
+    const source: RowSource =
       current.state === 'INACTIVE' ? { kind: 'detached', tenantId: current.id } : { kind: 'shard', shard: shardOf(current) };
     async function* counted() {
       for await (const document of readDocuments(trx, source)) {
@@ -142,18 +144,6 @@ function requireOffloadDir(deps: Deps): string {
   );
 }
 
-function archiveHeader(deps: Deps, tenant: Tenant): ArchiveHeader {
-  return {
-    narwhal: 'tenant-archive',
-    version: 1,
-    tenant: { slug: tenant.slug, name: tenant.name, placement: tenant.placement, hnsw: tenant.hnsw, efSearch: tenant.efSearch },
-    dimensions: deps.embedder.dimensions,
-    distanceMetric: deps.metric,
-    model: deps.embedder.model,
-    exportedAt: new Date().toISOString(),
-  };
-}
-
 // A file written for another deployment cannot go back into this one's vector column or metric.
 function checkHeader(deps: Deps, tenant: Tenant, header: ArchiveHeader): void {
   if (header.dimensions !== deps.embedder.dimensions || header.distanceMetric !== deps.metric) {
@@ -164,31 +154,14 @@ function checkHeader(deps: Deps, tenant: Tenant, header: ArchiveHeader): void {
   }
 }
 
-async function* readDocuments(trx: Db, source: offloads.RowSource): AsyncGenerator<ArchiveDocument> {
+async function* readDocuments(trx: Db, source: RowSource): AsyncGenerator<ArchiveDocument> {
   let after: string | null = null;
   for (;;) {
-    const rows = await offloads.listDocumentsForOffload(trx, source, { after, limit: PAGE_ROWS });
-    for (const row of rows) yield archivedDocument(row);
+    const rows = await listArchivePage(trx, source, { after, limit: PAGE_ROWS });
+    for (const row of rows) yield toArchiveDocument(row);
     if (rows.length < PAGE_ROWS) return;
     after = rows[rows.length - 1]!.id;
   }
-}
-
-function archivedDocument(row: offloads.OffloadedDocumentRow): ArchiveDocument {
-  // pgvector's binary form: int16 dimensions, int16 unused, then big-endian float4 values.
-  const bytes = row.embedding_bytes;
-  const vector = new Float32Array(bytes.readInt16BE(0));
-  for (let index = 0; index < vector.length; index += 1) vector[index] = bytes.readFloatBE(4 + 4 * index);
-  return {
-    externalId: row.external_id,
-    content: row.content,
-    metadata: row.metadata,
-    model: row.embedding_model,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    expiresAt: row.expires_at,
-    vector,
-  };
 }
 
 function restoredRow(document: ArchiveDocument): offloads.RestoredDocumentRow {

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { notExpired } from '../../documents/document-expiry.sql.js';
-import type { TenantShard } from '../tenant.js';
+import { type TenantId, type TenantShard, partitionName } from '../tenant.js';
 
+/** A tenant's document as an archive (export, offload) takes it; the vector as pgvector's binary form (vector_send), bit for bit. */
 export type ArchiveRow = {
   id: string;
   external_id: string;
@@ -12,29 +13,34 @@ export type ArchiveRow = {
   created_at: string;
   updated_at: string;
   expires_at: string | null;
-  /** pgvector's text form. float4 output is shortest-exact (PostgreSQL 12+), so it parses back to the same float32. */
-  embedding: string;
+  embedding_bytes: Buffer;
 };
 
-// Microseconds kept, in UTC whatever the session's time zone: a Date would drop the last three digits.
-const ISO_UTC = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"';
+/** Where a tenant's rows are read from: its shard of documents (ACTIVE), or its detached table (INACTIVE). */
+export type RowSource = { kind: 'shard'; shard: TenantShard } | { kind: 'detached'; tenantId: TenantId };
+
+// ISO 8601 in UTC with microseconds: what timestamptz holds, and text that parses back to it exactly.
+const isoTimestamp = (column: string) => sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /**
- * One page of the tenant's documents for an archive, in id order after a keyset cursor: each page
- * is an index range scan on (tenant_id, shard, id)-led keys, however deep into the tenant it is.
- * Documents already expired are gone to every read, so to the archive too.
+ * One page of the tenant's documents in id order, after an id (keyset: each page is an index
+ * range on (tenant_id, shard, id)-led keys, however far in). Export reads a shard in tenant
+ * sessions; offload reads a shard or an INACTIVE tenant's detached table under the tenant's lock. vector_send gives the stored float4 values as bytes, so no decimal
+ * text can round them on the way to the archive. Documents already expired are gone to every read
+ * and not archived.
  */
-export async function listArchivePage(db: Db, shard: TenantShard, after: string | undefined, limit: number): Promise<ArchiveRow[]> {
-  const result = await sql<ArchiveRow>`
+export async function listArchivePage(db: Db, source: RowSource, page: { after: string | null; limit: number }): Promise<ArchiveRow[]> {
+  const from = source.kind === 'shard' ? sql`documents` : sql.table(partitionName(source.tenantId));
+  const tenantId = source.kind === 'shard' ? source.shard.tenantId : source.tenantId;
+  const shardFilter = source.kind === 'shard' ? sql`and shard = ${source.shard.shard}` : sql``;
+  const after = page.after === null ? sql`` : sql`and id > ${page.after}::bigint`;
+  const { rows } = await sql<ArchiveRow>`
     select id, external_id, content, metadata, embedding_model,
-      to_char(created_at at time zone 'UTC', ${ISO_UTC}) as created_at,
-      to_char(updated_at at time zone 'UTC', ${ISO_UTC}) as updated_at,
-      to_char(expires_at at time zone 'UTC', ${ISO_UTC}) as expires_at,
-      embedding::text as embedding
-    from documents
-    where shard = ${shard.shard} and tenant_id = ${shard.tenantId} and ${notExpired()}
-      ${after === undefined ? sql`` : sql`and id > ${after}::bigint`}
+      ${isoTimestamp('created_at')} as created_at, ${isoTimestamp('updated_at')} as updated_at, ${isoTimestamp('expires_at')} as expires_at,
+      vector_send(embedding) as embedding_bytes
+    from ${from}
+    where tenant_id = ${tenantId} ${shardFilter} ${after} and ${notExpired()}
     order by id
-    limit ${limit}`.execute(db);
-  return result.rows;
+    limit ${page.limit}`.execute(db);
+  return rows;
 }

@@ -1,5 +1,4 @@
 import { AppError } from '../../domain-errors.js';
-import { fromVectorText } from '../../db/vector.js';
 import type { ServiceDeps } from '../../service-deps.js';
 import { countDocuments, requireTenantBySlug } from '../tenant.service.js';
 import { inTenantSession } from '../tenant-session.js';
@@ -36,10 +35,12 @@ export function archiveHeader(deps: ExportDeps, tenant: Tenant, exportedAt = new
  * a document written during the export may or may not be in it, one page is one snapshot.
  */
 export async function* exportTenantDocuments(deps: ExportDeps, tenant: Tenant, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<ArchiveDocument> {
-  let after: string | undefined;
+  let after: string | null = null;
   for (;;) {
     const cursor = after;
-    const rows = await inTenantSession(deps.database, tenant, { run: ({ db, shard }) => listArchivePage(db, shard, cursor, pageSize) });
+    const rows: ArchiveRow[] = await inTenantSession(deps.database, tenant, {
+      run: ({ db, shard }) => listArchivePage(db, { kind: 'shard', shard }, { after: cursor, limit: pageSize }),
+    });
     for (const row of rows) yield toArchiveDocument(row);
     if (rows.length < pageSize) return;
     after = rows[rows.length - 1]!.id;
@@ -69,7 +70,12 @@ async function exportableTenant(deps: ExportDeps, slug: string): Promise<Tenant>
   return tenant;
 }
 
-function toArchiveDocument(row: ArchiveRow): ArchiveDocument {
+/** A stored document as an archive holds it, its vector from pgvector's binary form. */
+export function toArchiveDocument(row: ArchiveRow): ArchiveDocument {
+  // vector_send: int16 dimensions, int16 unused, then big-endian float4 values.
+  const bytes = row.embedding_bytes;
+  const vector = new Float32Array(bytes.readInt16BE(0));
+  for (let index = 0; index < vector.length; index += 1) vector[index] = bytes.readFloatBE(4 + 4 * index);
   return {
     externalId: row.external_id,
     content: row.content,
@@ -78,7 +84,6 @@ function toArchiveDocument(row: ArchiveRow): ArchiveDocument {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     expiresAt: row.expires_at,
-    // Float32Array.from rounds each double to float32: exact, since each was printed from a float32.
-    vector: Float32Array.from(fromVectorText(row.embedding)),
+    vector,
   };
 }
