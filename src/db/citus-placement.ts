@@ -1,6 +1,6 @@
 // Where a Citus tenant's shard lives, what only its worker can answer, and moving it there.
 import { sql } from 'kysely';
-import { type ShardTransferMode, assertTenantId } from './citus.js';
+import { type ShardTransferMode, assertTenantId } from './citus-tenant-isolation.js';
 import type { Db } from './database.js';
 
 /** A shard of a distributed table and the worker that holds it. */

@@ -1,4 +1,5 @@
-// Citus (distributed PostgreSQL): the only Citus-specific SQL in Narwhal. Everything else runs
+// Citus (distributed PostgreSQL): distribution and settings; with citus-tenant-isolation.ts and
+// citus-placement.ts, the only Citus-specific SQL in Narwhal. Everything else runs
 // unchanged on a Citus coordinator, because every tenant-scoped key leads with tenant_id.
 // Verified on Citus 13.2 (test/db/citus.test.ts with CITUS_TEST_URL). See docs/citus.md.
 import { type RawBuilder, sql } from 'kysely';
@@ -20,13 +21,10 @@ export const MIN_CITUS_VERSION = { major: 12, minor: 1 } as const;
  */
 export const DOCUMENTS_SHARD_COUNT = 32;
 
-export type ShardTransferMode = 'auto' | 'force_logical' | 'block_writes';
-
 export type CitusDistributionStep = { name: string; statement: RawBuilder<unknown> };
 
 // Serializes distribution across Narwhal processes starting together against one coordinator.
 const DISTRIBUTION_LOCK_KEY = 7_361_042_001;
-const MAX_INT4 = 2_147_483_647;
 
 /** True when the citus extension is installed in the current database. */
 export async function isCitus(db: Db): Promise<boolean> {
@@ -218,55 +216,6 @@ export async function distributeCitusTables(db: Db): Promise<void> {
       await sql`select pg_advisory_unlock(${DISTRIBUTION_LOCK_KEY}::bigint)`.execute(connection);
     }
   });
-}
-
-export function assertTenantId(tenantId: number): void {
-  if (!Number.isSafeInteger(tenantId) || tenantId < 1 || tenantId > MAX_INT4) {
-    throw new RangeError(`tenantId must be an integer from 1 to ${MAX_INT4} (tenants.id), got ${tenantId}`);
-  }
-}
-
-/**
- * Splits the shard holding the tenant's hash so the tenant gets a shard group of its own (the
- * Citus counterpart of a DEDICATED partition), which citus_move_shard_placement can then put on
- * a node of its own. CASCADE splits every colocated table alike: documents, all its partitions.
- * The tenant id is a parameter, cast so the function's "any" argument gets a type.
- */
-export function isolateTenantStatement(
-  tenantId: number,
-  options: { shardTransferMode?: ShardTransferMode } = {},
-): RawBuilder<{ shard_id: string }> {
-  assertTenantId(tenantId);
-  const mode = options.shardTransferMode ?? 'auto';
-  return sql<{ shard_id: string }>`select isolate_tenant_to_new_shard('documents', ${tenantId}::integer,
-    cascade_option => 'CASCADE', shard_transfer_mode => ${mode}::citus.shard_transfer_mode)::text as shard_id`;
-}
-
-/** The documents shard holding the tenant, and whether the tenant already has it to itself. */
-export function tenantShardStatement(tenantId: number): RawBuilder<{ shard_id: string; isolated: boolean }> {
-  assertTenantId(tenantId);
-  return sql<{ shard_id: string; isolated: boolean }>`select shardid::text as shard_id, shardminvalue = shardmaxvalue as isolated
-    from pg_dist_shard
-   where shardid = get_shard_id_for_distribution_column('documents', ${tenantId}::integer)`;
-}
-
-/**
- * Gives the tenant a shard of its own and returns its id; returns the existing one when the
- * tenant is already isolated. Not inside a transaction that has written (Citus refuses), and
- * 'auto' / 'force_logical' need wal_level = logical on the workers.
- */
-export async function isolateTenantToOwnShard(
-  db: Db,
-  tenantId: number,
-  options: { shardTransferMode?: ShardTransferMode } = {},
-): Promise<string> {
-  if (!(await isCitus(db))) throw new Error('isolateTenantToOwnShard needs a Citus coordinator');
-  const current = (await tenantShardStatement(tenantId).execute(db)).rows[0];
-  if (current?.isolated) return current.shard_id;
-  const { rows } = await isolateTenantStatement(tenantId, options).execute(db);
-  const shardId = rows[0]?.shard_id;
-  if (shardId === undefined) throw new Error(`isolate_tenant_to_new_shard returned no shard for tenant ${tenantId}`);
-  return shardId;
 }
 
 const SETTING_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;

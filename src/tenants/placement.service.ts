@@ -1,4 +1,4 @@
-import { isolateTenantToOwnShard } from '../db/citus.js';
+import { isolateTenantToOwnShard } from '../db/citus-tenant-isolation.js';
 import { type WorkerNode, findTenantPlacement, listWorkers, moveShard } from '../db/citus-placement.js';
 import type { Database } from '../db/database.js';
 import type { VectorLayout } from '../db/vector-storage.js';

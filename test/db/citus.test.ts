@@ -14,11 +14,9 @@ import {
   distributeCitusTables,
   findCitusProblems,
   isCitus,
-  isolateTenantStatement,
-  isolateTenantToOwnShard,
-  tenantShardStatement,
   transactionLocalSettingStatements,
 } from '../../src/db/citus.js';
+import { isolateTenantStatement, isolateTenantToOwnShard, tenantShardStatement } from '../../src/db/citus-tenant-isolation.js';
 import type { Db } from '../../src/db/database.js';
 import type { Tables } from '../../src/db/schema.js';
 import { embedText } from '../helpers/hashing-embedder.js';

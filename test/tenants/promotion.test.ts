@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tenantShardStatement } from '../../src/db/citus.js';
+import { tenantShardStatement } from '../../src/db/citus-tenant-isolation.js';
 import { withoutShardId } from '../helpers/query-plan.js';
 import { type TestApp, errorCode, startTestApp } from '../helpers/test-app.js';
 import { onCitus } from '../helpers/test-database.js';
