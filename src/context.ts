@@ -18,7 +18,7 @@ export type Context = {
    * Per-request: the caller's documents by internal id, one query per batch (node lookups,
    * federation entity references). Keyed within the caller's tenant: another tenant's id is null.
    */
-  documents: DataLoader<string, Document | null>;
+  documents: Pick<DataLoader<string, Document | null>, 'load'>;
   /** The caller's tenant, resolved from the request's credentials (once per request). */
   tenant(): Promise<Tenant>;
   /** Throws unless the request carries the admin token. */
@@ -44,9 +44,11 @@ export function createContextFactory(
   const authenticateTenant = options.authenticateTenant ?? devTenantAuthenticator(deps);
   return ({ request }: { request: Request }): Context => {
     let tenant: Promise<Tenant> | undefined;
-    const credentials = readCredentials(request);
+    // Read when a field first needs them: the tenant, or the admin check.
+    let credentials: ReturnType<typeof readCredentials> | undefined;
+    const requestCredentials = () => (credentials ??= readCredentials(request));
     const currentTenant = () => {
-      tenant ??= authenticateTenant(credentials).then((found) => {
+      tenant ??= authenticateTenant(requestCredentials()).then((found) => {
         options.onTenantResolved?.(request, found.slug);
         // After the observer hears of the tenant, so a refused request is still logged as its.
         options.rateLimiter?.take(found.id);
@@ -54,12 +56,16 @@ export function createContextFactory(
       });
       return tenant;
     };
+    // Made on first use, as the embedding loaders are: a search never loads documents by id.
+    let documents: DataLoader<string, Document | null> | undefined;
     return {
       deps,
       loaders: createEmbeddingLoaders(deps.embedder),
-      documents: new DataLoader(async (ids) => findDocumentsByIds(deps, await currentTenant(), ids)),
+      documents: {
+        load: (id) => (documents ??= new DataLoader(async (ids) => findDocumentsByIds(deps, await currentTenant(), ids))).load(id),
+      },
       tenant: currentTenant,
-      requireAdmin: () => requireAdminCredentials(credentials),
+      requireAdmin: () => requireAdminCredentials(requestCredentials()),
     };
   };
 }

@@ -15,7 +15,8 @@ type Lever = { name: string; url: string; persisted?: string; cpuMs: () => numbe
 
 /**
  * The GraphQL-side levers of issue 20, each as a pass of the same search at `clients` clients,
- * back to back in one run (figures: p50, qps, server CPU per request):
+ * in one run, each `repeats` times in alternating order (figures pooled over the repeats: p50,
+ * qps, server CPU per request):
  * - compiled: the server as it runs (operations compiled by graphql-jit);
  * - interpreted: the same server executing with graphql-js instead;
  * - persisted: the compiled server, the operation sent as its sha256 (automatic persisted queries)
@@ -31,6 +32,7 @@ export async function measureGraphqlLevers(
   query: string,
   variables: readonly Record<string, unknown>[],
   clients: number,
+  repeats: number,
 ): Promise<Figures> {
   const hash = createHash('sha256').update(query).digest('hex');
   // The application's own server, but for how it executes operations.
@@ -52,22 +54,36 @@ export async function measureGraphqlLevers(
         levers.push({ name: `workers_${workers}`, url: server.url, cpuMs: () => workerCpuMs(server.pid) });
       }
     }
-    for (const lever of levers) {
-      const load = startHttpLoadClient(lever.url, { 'x-tenant-id': tenant }, clients);
-      try {
-        // Warms the lever (and registers the persisted operation: hash and text sent once).
-        await load.pass(query, variables.slice(0, 50), clients, 0);
+    const loads = levers.map((lever) => startHttpLoadClient(lever.url, { 'x-tenant-id': tenant }, clients));
+    try {
+      // Warms each lever (and registers the persisted operation: hash and text sent once).
+      for (const [i, lever] of levers.entries()) {
+        await loads[i]!.pass(query, variables.slice(0, 50), clients, 0);
         if (lever.persisted) await registerPersisted(lever.url, tenant, query, hash, variables[0]!);
-        const before = lever.cpuMs();
-        const pass = await withMainThreadCpu(variables.length, () => load.pass(query, variables, clients, 0, undefined, lever.persisted));
-        const after = lever.cpuMs();
-        const cpu = before === undefined || after === undefined ? pass.mainCpuMsPerItem : (after - before) / variables.length;
-        figures[`${lever.name}_p50_ms`] = round(summarizeLatencies(pass.latenciesMs).p50, 3);
-        figures[`${lever.name}_qps`] = round(variables.length / pass.seconds, 1);
-        figures[`${lever.name}_cpu_ms`] = cpu === undefined ? undefined : round(cpu, 3);
-      } finally {
-        await load.close();
       }
+      const passes = levers.map(() => ({ latenciesMs: [] as number[], seconds: 0, cpuMs: [] as (number | undefined)[] }));
+      // Repeats in alternating order, as the main passes run: drift is charged to every lever alike.
+      for (let repeat = 0; repeat < repeats; repeat++) {
+        const order = [...levers.keys()];
+        if (repeat % 2 === 1) order.reverse();
+        for (const i of order) {
+          const before = levers[i]!.cpuMs();
+          const pass = await withMainThreadCpu(variables.length, () => loads[i]!.pass(query, variables, clients, 0, undefined, levers[i]!.persisted));
+          const after = levers[i]!.cpuMs();
+          passes[i]!.latenciesMs.push(...pass.latenciesMs);
+          passes[i]!.seconds += pass.seconds;
+          passes[i]!.cpuMs.push(before === undefined || after === undefined ? pass.mainCpuMsPerItem : (after - before) / variables.length);
+        }
+      }
+      for (const [i, lever] of levers.entries()) {
+        const { latenciesMs, seconds, cpuMs } = passes[i]!;
+        const cpu = cpuMs.every((ms) => ms !== undefined) ? cpuMs.reduce((sum, ms) => sum + ms, 0) / cpuMs.length : undefined;
+        figures[`${lever.name}_p50_ms`] = round(summarizeLatencies(latenciesMs).p50, 3);
+        figures[`${lever.name}_qps`] = round((variables.length * repeats) / seconds, 1);
+        figures[`${lever.name}_cpu_ms`] = cpu === undefined ? undefined : round(cpu, 3);
+      }
+    } finally {
+      for (const load of loads) await load.close();
     }
   } finally {
     for (const server of servers) await server.close();

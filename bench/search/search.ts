@@ -2,14 +2,17 @@
  * What the GraphQL layer costs on top of the database: the same tenant search (a) as SQL sent
  * straight through the application's pool (the statements the resolver ends in: the tenant's
  * scope and the search, pipelined in one round trip), (h) that SQL behind a bare node:http
- * handler (JSON in, JSON out, no GraphQL) and (b) through the GraphQL HTTP endpoint, on the same
- * data, at each corpus size and client count, with p50/p99 latency, throughput and the ratios b/a
- * and b/h. Passes alternate their order between repeats, so a machine slowing down mid-run is
- * charged to all three alike. graphql-js runs in production mode, as on a deployed server.
+ * handler (JSON in, JSON out, no GraphQL), (y) that SQL behind graphql-yoga as it comes (a
+ * one-field schema: the ceiling of any server on yoga, framework-floor.ts) and (b) through
+ * Narwhal's GraphQL endpoint, on the same data, at each corpus size and client count, with
+ * p50/p99 latency, throughput, the server thread's CPU per request and the ratios b/a, y/a and
+ * b/h. Passes alternate their order between repeats, so a machine slowing down mid-run is charged
+ * to all four alike. graphql-js runs in production mode, as on a deployed server.
  * Also: bulk load rows/s of precomputed vectors, HNSW build time, recall@10 against brute force,
  * peak RSS, and at the first size the levers: SQL (text or binary vector, unprepared) and GraphQL
  * (compiled or interpreted execution, the operation sent as a persisted hash, and a server process
- * with WORKERS=1 against WORKERS=2 on an external database: graphql-levers.ts). Progress to stderr; stdout a table, then one JSON object as the last line.
+ * with WORKERS=1 against WORKERS=2 on an external database: graphql-levers.ts). Progress to
+ * stderr; stdout a table, then one JSON object as the last line.
  *
  *   npm run bench:search                          # 10,000 and 100,000 vectors, 1 and 10 clients
  *   BENCH_SIZES=10000 BENCH_QUERIES=200 npm run bench:search
@@ -32,7 +35,7 @@ import { requireProductionLibraries } from '../shared/production-libraries.js';
 import { benchConfig, countFromEnv, countsFromEnv } from '../shared/bench-config.js';
 import { cleanupStep } from '../shared/cleanup-step.js';
 import { type ConcurrentPass, exactNearest, runConcurrentPass } from '../shared/concurrent-pass.js';
-import { measureFrameworkFloor } from './framework-floor.js';
+import { measureFrameworkFloor, plainYoga } from './framework-floor.js';
 import { measureGraphqlLevers } from './graphql-levers.js';
 import { startHttpLoadClient } from '../shared/http-load-client.js';
 import { LOAD_BATCH, loadVectors } from '../shared/load-vectors.js';
@@ -55,6 +58,8 @@ const queryCount = countFromEnv('BENCH_QUERIES', 500);
 // Each pass runs this many times, in alternating order; latencies pool across repeats.
 const repeats = countFromEnv('BENCH_REPEATS', 2);
 
+type PathName = 'sql' | 'http' | 'yoga' | 'graphql';
+const PATHS: readonly PathName[] = ['sql', 'http', 'yoga', 'graphql'];
 const SEARCH = `query BenchSearch($v: [Float!]) { search(vector: $v, first: ${K}) { hits { distance document { id externalId } } } }`;
 type SearchData = { search: { hits: { distance: number; document: { id: string; externalId: string } }[] } };
 
@@ -88,34 +93,36 @@ try {
     const corpusRows = corpus.map((v) => Float32Array.from(v));
     const truth = queries.slice(0, RECALL_QUERIES).map((q) => exactNearest(corpusRows, q, K).map(String));
     const sqlSearch = (vector: number[]) => searchInOneRoundTrip(tenant, toVectorParameter(vector), { prepare: true });
-    const bare = await listenOnLoopback(
-      bareSearchHandler(async (vector) => (await sqlSearch(vector)).map((row) => ({ distance: row.distance, document: { id: String(row.id), externalId: row.external_id } }))),
-      '/search',
-    );
+    const hits = async (vector: number[]) =>
+      (await sqlSearch(vector)).map((row) => ({ distance: row.distance, document: { id: String(row.id), externalId: row.external_id } }));
+    const bare = await listenOnLoopback(bareSearchHandler(hits), '/search');
+    const floor = await listenOnLoopback(plainYoga(hits), '/graphql');
     // HTTP clients run in their own threads, as real clients run elsewhere: their HTTP and JSON
     // work is not charged to the server's event loop.
     const maxClients = Math.max(...CLIENT_COUNTS);
     const graphqlLoad = startHttpLoadClient(server.url, { 'x-tenant-id': slug }, maxClients);
     const bareLoad = startHttpLoadClient(bare.url, {}, maxClients);
+    const floorLoad = startHttpLoadClient(floor.url, {}, maxClients);
     const variables = queries.map((v) => ({ v }));
-    const paths: Record<'sql' | 'http' | 'graphql', (clients: number, batch: readonly Record<string, unknown>[]) => Promise<ConcurrentPass<unknown>>> = {
+    const paths: Record<PathName, (clients: number, batch: readonly Record<string, unknown>[]) => Promise<ConcurrentPass<unknown>>> = {
       sql: (clients, batch) => runConcurrentPass(batch.map((b) => b.v as number[]), clients, sqlSearch),
       http: (clients, batch) => bareLoad.pass(SEARCH, batch, clients, 0),
+      yoga: (clients, batch) => floorLoad.pass(SEARCH, batch, clients, 0),
       graphql: (clients, batch) => graphqlLoad.pass(SEARCH, batch, clients, RECALL_QUERIES),
     };
     // Warm every path (plans, caches, JIT) before measuring.
     const warmup = mixture.sample(50, 4).map((v) => ({ v }));
     for (const path of Object.values(paths)) await path(1, warmup);
     for (const clients of CLIENT_COUNTS) {
-      const passes = { sql: [] as TimedPass[], http: [] as TimedPass[], graphql: [] as TimedPass[] };
+      const passes: Record<PathName, TimedPass[]> = { sql: [], http: [], yoga: [], graphql: [] };
       for (let repeat = 0; repeat < repeats; repeat++) {
-        const order = repeat % 2 === 0 ? (['sql', 'http', 'graphql'] as const) : (['graphql', 'http', 'sql'] as const);
+        const order = repeat % 2 === 0 ? PATHS : [...PATHS].reverse();
         for (const name of order) passes[name].push(await withMainThreadCpu(variables.length, () => paths[name](clients, variables)));
       }
       const found = ((passes.graphql[0] as ConcurrentPass<unknown>).results as SearchData[])
         .slice(0, RECALL_QUERIES)
         .map((r) => r.search.hits.map((h) => h.document.externalId.slice(4)));
-      const [a, h, b] = [pooled(passes.sql), pooled(passes.http), pooled(passes.graphql)];
+      const [a, h, y, b] = [pooled(passes.sql), pooled(passes.http), pooled(passes.yoga), pooled(passes.graphql)];
       const row = {
         vectors: size,
         clients,
@@ -125,15 +132,23 @@ try {
         http_p50_ms: round(h.p50, 3),
         http_p99_ms: round(h.p99, 3),
         http_qps: round(h.qps, 1),
+        yoga_p50_ms: round(y.p50, 3),
+        yoga_p99_ms: round(y.p99, 3),
+        yoga_qps: round(y.qps, 1),
         graphql_p50_ms: round(b.p50, 3),
         graphql_p99_ms: round(b.p99, 3),
         graphql_qps: round(b.qps, 1),
         // The server's event loop, per request (Linux): what each path asks of the thread GraphQL runs on.
         sql_main_cpu_ms: a.mainCpuMs,
         http_main_cpu_ms: h.mainCpuMs,
+        yoga_main_cpu_ms: y.mainCpuMs,
         graphql_main_cpu_ms: b.mainCpuMs,
         p50_ratio: round(b.p50 / a.p50, 3),
         throughput_ratio: round(b.qps / a.qps, 3),
+        // What graphql-yoga as it comes allows on this machine, in the same run: the best ratios
+        // any server on it could report.
+        floor_p50_ratio: round(y.p50 / a.p50, 3),
+        floor_throughput_ratio: round(y.qps / a.qps, 3),
         p50_ratio_vs_http: round(b.p50 / h.p50, 3),
         throughput_ratio_vs_http: round(b.qps / h.qps, 3),
         recall_at_10: round(recallAtK(found, truth, K), 4),
@@ -143,12 +158,14 @@ try {
     }
     await graphqlLoad.close();
     await bareLoad.close();
+    await floorLoad.close();
     await bare.close();
+    await floor.close();
     // Levers are measured at the first size, at every size with BENCH_LEVERS=all, never with
     // BENCH_LEVERS=none.
     const levered = process.env.BENCH_LEVERS === 'all' || (process.env.BENCH_LEVERS !== 'none' && size === sizes[0]);
     if (levered) {
-      const graphqlLevers = await measureGraphqlLevers(app, config, slug, SEARCH, variables, Math.max(...CLIENT_COUNTS));
+      const graphqlLevers = await measureGraphqlLevers(app, config, slug, SEARCH, variables, Math.max(...CLIENT_COUNTS), repeats);
       levers.push({ vectors: size, ...(await leverStudy(tenant, queries, truth)), ...graphqlLevers });
       log(JSON.stringify(levers.at(-1)));
     }

@@ -6,7 +6,9 @@ import { runConcurrentPass } from './concurrent-pass.js';
 /** What http-load-client.ts asks of this thread: one pass, or to close. */
 export type PassRequest = {
   query: string;
-  variables: readonly Record<string, unknown>[];
+  /** Names a variables list: sent with its first pass, kept by this thread for the next ones. */
+  variablesId: number;
+  variables?: readonly Record<string, unknown>[];
   clients: number;
   keep: number;
   /** Per request, headers of its own beside the client's (a tenant per query); same order as variables. */
@@ -25,6 +27,7 @@ type LeanHttpClient = Awaited<ReturnType<typeof createLeanHttpClient>>;
 if (!parentPort) throw new Error('http-load.thread must run in a worker thread');
 const port = parentPort;
 const { url, headers, maxSockets } = workerData as { url: string; headers: Record<string, string>; maxSockets: number };
+const variablesById = new Map<number, readonly Record<string, unknown>[]>();
 
 port.on('message', async (message: PassRequest | 'close') => {
   if (message === 'close') {
@@ -42,7 +45,10 @@ port.on('message', async (message: PassRequest | 'close') => {
   }
 });
 
-async function runPass(client: LeanHttpClient, { query, variables, clients, keep, headers, persisted }: PassRequest) {
+async function runPass(client: LeanHttpClient, { query, variablesId, clients, keep, headers, persisted, ...sent }: PassRequest) {
+  if (sent.variables) variablesById.set(variablesId, sent.variables);
+  const variables = variablesById.get(variablesId);
+  if (!variables) throw new Error(`variables list ${variablesId} was never sent to the load thread`);
   const operation = persisted ? { extensions: { persistedQuery: { version: 1, sha256Hash: persisted } } } : { query };
   const requests = variables.map((v, i) => client.prepare(JSON.stringify({ ...operation, variables: v }), headers?.[i]));
   const pass = await runConcurrentPass(requests, clients, async (request) => {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Engine } from './engine.js';
 import { CompiledStatements } from './compiled-statements.js';
 import { runPipelined } from './pipeline.js';
+import { poolTypeParsers } from './timestamp-parser.js';
 import type { Db, Tables } from './schema.js';
 import { transactionLocalSettingStatements, useSequentialShardAccess } from './citus.js';
 
@@ -142,6 +143,7 @@ export function createDatabase(engine: Engine, options: DatabaseOptions): Databa
     ...(engine.stream ? { stream: engine.stream } : {}),
     max: Math.min(options.poolSize, engine.maxPoolSize),
     application_name: 'narwhal',
+    types: poolTypeParsers,
     // While the database is down a request fails in seconds (DATABASE_UNAVAILABLE), not never.
     connectionTimeoutMillis: 5000,
   });

@@ -24,9 +24,16 @@ export function createEmbeddingLoaders(provider: EmbeddingProvider): EmbeddingLo
       }
       return vectors;
     });
+  // Made on first use: most requests (a search by vector, a listing) never embed.
+  let documents: DataLoader<string, number[]> | undefined;
+  let queries: DataLoader<string, number[]> | undefined;
   return {
-    documents: loader((texts) => provider.embedDocuments(texts)),
-    queries: loader((texts) => provider.embedQueries(texts)),
+    get documents() {
+      return (documents ??= loader((texts) => provider.embedDocuments(texts)));
+    },
+    get queries() {
+      return (queries ??= loader((texts) => provider.embedQueries(texts)));
+    },
   };
 }
 
