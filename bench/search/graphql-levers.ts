@@ -3,6 +3,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { App } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
+import { createYoga } from 'graphql-yoga';
+import { createContextFactory } from '../../src/context.js';
+import { useCompiledExecution } from '../../src/graphql/compiled-execution.plugin.js';
+import { schema } from '../../src/graphql/schema.js';
 import { createServer } from '../../src/server.js';
 import { startHttpLoadClient } from '../shared/http-load-client.js';
 import { listenOnLoopback } from '../shared/loopback-server.js';
@@ -21,6 +25,9 @@ type Lever = { name: string; url: string; persisted?: string; cpuMs: () => numbe
  * - interpreted: the same server executing with graphql-js instead;
  * - persisted: the compiled server, the operation sent as its sha256 (automatic persisted queries)
  *   instead of its text;
+ * - no_plugins: Narwhal's schema, context and compiled execution on yoga with none of the
+ *   server's own plugins (limits, persisted operations, observability, error reporting...): what
+ *   those plugins' hooks cost a search, together;
  * - workers_1 and workers_2: `npm start` as its own process with WORKERS=1 and 2, on an external
  *   database only; CPU per request summed over the worker processes.
  * In-process passes read the main thread's CPU (Linux); a server process's, its worker processes'.
@@ -37,13 +44,26 @@ export async function measureGraphqlLevers(
   const hash = createHash('sha256').update(query).digest('hex');
   // The application's own server, but for how it executes operations.
   const interpreted = createServer(app.deps, { ...app.serverOptions, execution: 'graphql-js' });
-  const servers = [await listenOnLoopback(app.yoga, '/graphql'), await listenOnLoopback(interpreted, '/graphql')];
+  const withoutPlugins = createYoga({
+    schema,
+    context: createContextFactory(app.deps, { adminToken: app.serverOptions.adminToken }),
+    landingPage: false,
+    graphiql: false,
+    logging: false,
+    plugins: [useCompiledExecution('compiled')],
+  });
+  const servers = [
+    await listenOnLoopback(app.yoga, '/graphql'),
+    await listenOnLoopback(interpreted, '/graphql'),
+    await listenOnLoopback(withoutPlugins, '/graphql'),
+  ];
   const processes: ServerProcess[] = [];
   const mainThread = () => undefined;
   const levers: Lever[] = [
     { name: 'compiled', url: servers[0]!.url, cpuMs: mainThread },
     { name: 'interpreted', url: servers[1]!.url, cpuMs: mainThread },
     { name: 'persisted', url: servers[0]!.url, persisted: hash, cpuMs: mainThread },
+    { name: 'no_plugins', url: servers[2]!.url, cpuMs: mainThread },
   ];
   const figures: Figures = {};
   try {

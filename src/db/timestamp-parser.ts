@@ -22,26 +22,33 @@ export const poolTypeParsers = {
  * Anything else (BC, a year before 1000 or after 9999, infinity) goes to that parser.
  */
 export function parseTimestamptz(text: string): Date | number {
-  const digit = (at: number) => {
-    const value = text.charCodeAt(at) - 48;
-    return value >= 0 && value <= 9 ? value : Number.NaN;
-  };
-  const two = (at: number) => digit(at) * 10 + digit(at + 1);
-  const year = digit(0) * 1000 + digit(1) * 100 + two(2);
+  const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + twoDigits(text, 2);
   const fixed = text[4] === '-' && text[7] === '-' && text[10] === ' ' && text[13] === ':' && text[16] === ':';
   if (!fixed || !(year >= 1000)) return parseTimestamptzSlowly(text);
   let at = 19;
   let milliseconds = 0;
   if (text[at] === '.') {
     // Milliseconds are the fraction's first three digits: pg's parser drops the rest too.
-    for (let place = 100; digit(++at) >= 0; place /= 10) if (place >= 1) milliseconds += digit(at) * place;
+    for (let place = 100; digit(text, ++at) >= 0; place /= 10) if (place >= 1) milliseconds += digit(text, at) * place;
   }
   const sign = text[at] === '+' ? 1 : text[at] === '-' ? -1 : 0;
-  let offsetSeconds = two(at + 1) * 3600;
+  let offsetSeconds = twoDigits(text, at + 1) * 3600;
   at += 3;
-  if (text[at] === ':') (offsetSeconds += two(at + 1) * 60), (at += 3);
-  if (text[at] === ':') (offsetSeconds += two(at + 1)), (at += 3);
-  const time = Date.UTC(year, two(5) - 1, two(8), two(11), two(14), two(17), milliseconds) - sign * offsetSeconds * 1000;
+  if (text[at] === ':') (offsetSeconds += twoDigits(text, at + 1) * 60), (at += 3);
+  if (text[at] === ':') (offsetSeconds += twoDigits(text, at + 1)), (at += 3);
+  const local = Date.UTC(year, twoDigits(text, 5) - 1, twoDigits(text, 8), twoDigits(text, 11), twoDigits(text, 14), twoDigits(text, 17), milliseconds);
+  const time = local - sign * offsetSeconds * 1000;
   if (sign === 0 || at !== text.length || Number.isNaN(time)) return parseTimestamptzSlowly(text);
   return new Date(time);
+}
+
+// Module-level rather than closures in the parser: tsx (npm start) names every function it
+// creates with Object.defineProperty, which per call cost more than the parse.
+function digit(text: string, at: number): number {
+  const value = text.charCodeAt(at) - 48;
+  return value >= 0 && value <= 9 ? value : Number.NaN;
+}
+
+function twoDigits(text: string, at: number): number {
+  return digit(text, at) * 10 + digit(text, at + 1);
 }
