@@ -9,28 +9,31 @@ import type { Readiness } from './readiness.js';
  */
 export function useOperationalEndpoints(options: { readiness: Readiness; metrics?: AppMetrics | undefined }): Plugin[] {
   const { readiness, metrics } = options;
+  // Each hook answers synchronously for every other path: an async hook would make yoga wait on
+  // a promise in every request. (Not yoga's useReadinessCheck: it matches a URLPattern against
+  // every request's URL, which cost more of a search's server thread than this whole plugin.)
   const plugins: Plugin[] = [
-    // Not yoga's useReadinessCheck: that one matches a URLPattern against every request's URL,
-    // which cost more of a search's server thread than this whole plugin should.
     {
-      async onRequest({ url, endResponse, fetchAPI }) {
+      onRequest({ url, endResponse, fetchAPI }) {
         if (url.pathname !== '/ready') return;
-        const report = await readiness.check();
-        endResponse(
-          new fetchAPI.Response(JSON.stringify(report), {
-            status: report.ready ? 200 : 503,
-            headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-          }),
+        return readiness.check().then((report) =>
+          endResponse(
+            new fetchAPI.Response(JSON.stringify(report), {
+              status: report.ready ? 200 : 503,
+              headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+            }),
+          ),
         );
       },
     },
   ];
   if (metrics) {
     plugins.push({
-      async onRequest({ url, endResponse, fetchAPI }) {
+      onRequest({ url, endResponse, fetchAPI }) {
         if (url.pathname !== '/metrics') return;
-        const body = await metrics.registry.metrics();
-        endResponse(new fetchAPI.Response(body, { status: 200, headers: { 'content-type': metrics.registry.contentType } }));
+        return metrics.registry
+          .metrics()
+          .then((body) => endResponse(new fetchAPI.Response(body, { status: 200, headers: { 'content-type': metrics.registry.contentType } })));
       },
     });
   }
