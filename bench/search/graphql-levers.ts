@@ -10,9 +10,9 @@ import { schema } from '../../src/graphql/schema.js';
 import { createServer } from '../../src/server.js';
 import { startHttpLoadClient } from '../shared/http-load-client.js';
 import { listenOnLoopback } from '../shared/loopback-server.js';
-import { round, summarizeLatencies } from '../shared/search-metrics.js';
+import { round } from '../shared/search-metrics.js';
 import { type ServerProcess, startServerProcess } from '../shared/server-process.js';
-import { withMainThreadCpu } from './thread-cpu.js';
+import { type TimedPass, pooled, withMainThreadCpu } from './thread-cpu.js';
 
 type Figures = Record<string, number | undefined>;
 type Lever = { name: string; url: string; persisted?: string; cpuMs: () => number | undefined };
@@ -81,7 +81,7 @@ export async function measureGraphqlLevers(
         await loads[i]!.pass(query, variables.slice(0, 50), clients, 0);
         if (lever.persisted) await registerPersisted(lever.url, tenant, query, hash, variables[0]!);
       }
-      const passes = levers.map(() => ({ latenciesMs: [] as number[], seconds: 0, cpuMs: [] as (number | undefined)[] }));
+      const passes: TimedPass[][] = levers.map(() => []);
       // Repeats in alternating order, as the main passes run: drift is charged to every lever alike.
       for (let repeat = 0; repeat < repeats; repeat++) {
         const order = [...levers.keys()];
@@ -90,17 +90,15 @@ export async function measureGraphqlLevers(
           const before = levers[i]!.cpuMs();
           const pass = await withMainThreadCpu(variables.length, () => loads[i]!.pass(query, variables, clients, 0, undefined, levers[i]!.persisted));
           const after = levers[i]!.cpuMs();
-          passes[i]!.latenciesMs.push(...pass.latenciesMs);
-          passes[i]!.seconds += pass.seconds;
-          passes[i]!.cpuMs.push(before === undefined || after === undefined ? pass.mainCpuMsPerItem : (after - before) / variables.length);
+          const cpu = before === undefined || after === undefined ? pass.mainCpuMsPerItem : (after - before) / variables.length;
+          passes[i]!.push({ ...pass, mainCpuMsPerItem: cpu });
         }
       }
       for (const [i, lever] of levers.entries()) {
-        const { latenciesMs, seconds, cpuMs } = passes[i]!;
-        const cpu = cpuMs.every((ms) => ms !== undefined) ? cpuMs.reduce((sum, ms) => sum + ms, 0) / cpuMs.length : undefined;
-        figures[`${lever.name}_p50_ms`] = round(summarizeLatencies(latenciesMs).p50, 3);
-        figures[`${lever.name}_qps`] = round((variables.length * repeats) / seconds, 1);
-        figures[`${lever.name}_cpu_ms`] = cpu === undefined ? undefined : round(cpu, 3);
+        const { p50, qps, mainCpuMs } = pooled(passes[i]!, variables.length);
+        figures[`${lever.name}_p50_ms`] = round(p50, 3);
+        figures[`${lever.name}_qps`] = round(qps, 1);
+        figures[`${lever.name}_cpu_ms`] = mainCpuMs;
       }
     } finally {
       for (const load of loads) await load.close();

@@ -43,7 +43,7 @@ import { type LoopbackServer, listenOnLoopback } from '../shared/loopback-server
 import { startRssSampler } from '../shared/rss-sampler.js';
 import { recallAtK, round, summarizeLatencies } from '../shared/search-metrics.js';
 import { createMixture } from '../shared/synthetic-embeddings.js';
-import { withMainThreadCpu } from './thread-cpu.js';
+import { type TimedPass as ThreadTimedPass, pooled, withMainThreadCpu } from './thread-cpu.js';
 import { vectorOnlyEmbedder } from '../shared/vector-only-embedder.js';
 
 
@@ -122,7 +122,7 @@ try {
       const found = ((passes.graphql[0] as ConcurrentPass<unknown>).results as SearchData[])
         .slice(0, RECALL_QUERIES)
         .map((r) => r.search.hits.map((h) => h.document.externalId.slice(4)));
-      const [a, h, y, b] = [pooled(passes.sql), pooled(passes.http), pooled(passes.yoga), pooled(passes.graphql)];
+      const [a, h, y, b] = [passes.sql, passes.http, passes.yoga, passes.graphql].map((timed) => pooled(timed, queryCount)) as [Pooled, Pooled, Pooled, Pooled];
       const row = {
         vectors: size,
         clients,
@@ -203,19 +203,8 @@ try {
   if (temporaryDataDir) await cleanupStep('remove data directory', () => rm(temporaryDataDir, { recursive: true, force: true }));
 }
 
-type TimedPass = ConcurrentPass<unknown> & { mainCpuMsPerItem: number | undefined };
-
-/**
- * Latency percentiles over every repeat of a pass, queries per second over their total time, and
- * the main thread's CPU per request over them (undefined off Linux).
- */
-function pooled(passes: TimedPass[]) {
-  const { p50, p99 } = summarizeLatencies(passes.flatMap((pass) => pass.latenciesMs));
-  const seconds = passes.reduce((sum, pass) => sum + pass.seconds, 0);
-  const cpu = passes.map((pass) => pass.mainCpuMsPerItem);
-  const mainCpuMs = cpu.every((ms) => ms !== undefined) ? round(cpu.reduce((sum, ms) => sum + ms, 0) / cpu.length, 3) : undefined;
-  return { p50, p99, qps: (queryCount * passes.length) / seconds, mainCpuMs };
-}
+type TimedPass = ConcurrentPass<unknown> & ThreadTimedPass;
+type Pooled = ReturnType<typeof pooled>;
 
 /**
  * Loads through the document service (as the API does, in batches of the API's default largest)

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { round, summarizeLatencies } from '../shared/search-metrics.js';
 
 // Linux's USER_HZ: /proc reports thread times in these ticks (100 on every mainstream kernel).
 const TICKS_PER_SECOND = 100;
@@ -25,4 +26,19 @@ export async function withMainThreadCpu<P>(items: number, pass: () => Promise<P>
   const result = await pass();
   const after = mainThreadCpuMs();
   return { ...result, mainCpuMsPerItem: before === undefined || after === undefined ? undefined : (after - before) / items };
+}
+
+/** A timed pass: its latencies, its seconds, and the server's CPU milliseconds per request in it. */
+export type TimedPass = { latenciesMs: readonly number[]; seconds: number; mainCpuMsPerItem: number | undefined };
+
+/**
+ * Latency percentiles over every repeat of a pass (`items` requests each), requests per second
+ * over their total time, and the CPU per request averaged over them (undefined off Linux).
+ */
+export function pooled(passes: readonly TimedPass[], items: number) {
+  const { p50, p99 } = summarizeLatencies(passes.flatMap((pass) => pass.latenciesMs));
+  const seconds = passes.reduce((sum, pass) => sum + pass.seconds, 0);
+  const cpu = passes.map((pass) => pass.mainCpuMsPerItem);
+  const mainCpuMs = cpu.every((ms) => ms !== undefined) ? round(cpu.reduce((sum, ms) => sum + ms, 0) / cpu.length, 3) : undefined;
+  return { p50, p99, qps: (items * passes.length) / seconds, mainCpuMs };
 }

@@ -3,8 +3,6 @@ import { Worker } from 'node:worker_threads';
 import type { ConcurrentPass } from './concurrent-pass.js';
 import type { PassRequest } from './http-load.thread.js';
 
-let nextVariablesId = 0;
-
 export type HttpLoadClient = {
   /**
    * Sends the operation once per variables object, `clients` at a time, from the load thread;
@@ -34,6 +32,7 @@ export function startHttpLoadClient(url: string, headers: Record<string, string>
   // Each variables list crosses to the thread once: cloning hundreds of vectors into it on every
   // pass was charged to the server thread it measures (2.5% of its CPU in a profile).
   const sent = new WeakMap<readonly Record<string, unknown>[], number>();
+  let nextVariablesId = 0;
   return {
     async pass<T>(
       query: string,
@@ -44,9 +43,9 @@ export function startHttpLoadClient(url: string, headers: Record<string, string>
       persisted?: string,
     ) {
       const reply = once(worker, 'message');
-      const known = sent.get(variables);
-      const variablesId = known ?? sent.set(variables, nextVariablesId++).get(variables)!;
-      const request: PassRequest = { query, variablesId, clients, keep, headers, persisted, ...(known === undefined ? { variables } : {}) };
+      const fresh = !sent.has(variables);
+      if (fresh) sent.set(variables, nextVariablesId++);
+      const request: PassRequest = { query, variablesId: sent.get(variables)!, clients, keep, headers, persisted, ...(fresh ? { variables } : {}) };
       worker.postMessage(request);
       const [answer] = (await reply) as [ConcurrentPass<T> & { error?: string }];
       if (answer.error) throw new Error(answer.error);

@@ -11,8 +11,8 @@ const parseTimestamptzSlowly = pg.types.getTypeParser(TIMESTAMPTZ, 'text') as (t
  */
 export const poolTypeParsers = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === TIMESTAMPTZ && format !== 'binary') return parseTimestamptz;
-    return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+    if (format === 'binary') return pg.types.getTypeParser(oid, 'binary');
+    return oid === TIMESTAMPTZ ? parseTimestamptz : pg.types.getTypeParser(oid, 'text');
   },
 };
 
